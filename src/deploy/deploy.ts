@@ -1,0 +1,146 @@
+import type { CloudflareClient, RetryEvent } from "../cloudflare/index.js";
+import type { AssetFile } from "../manifest/index.js";
+import { DeployError } from "./errors.js";
+import type { DeployEvent, ProgressListener } from "./progress.js";
+import { scriptFormFactory } from "./script-form.js";
+import { putScript } from "./script.js";
+import { openUploadSession, type UploadSession } from "./session.js";
+import { BULK_UPLOAD_CONCURRENCY, uploadSessionBuckets } from "./upload.js";
+import type { DeployRequest, DeployResult } from "./types.js";
+import { validateDeployRequest } from "./validate.js";
+
+export interface DeployOptions {
+  onProgress?: ProgressListener;
+  /** Buckets in flight (default 3, as Cloudflare sizes its buckets for). */
+  concurrency?: number;
+  /** Upload sessions opened at most (renewals after JWT expiry, plus the completion retry). */
+  maxSessions?: number;
+  now?: () => number;
+}
+
+const DEFAULT_MAX_SESSIONS = 5;
+
+/**
+ * The whole flow: session → bucket uploads → completion JWT → script PUT. Nothing is attached
+ * before the PUT, so a failure anywhere earlier leaves the live worker untouched. A session that
+ * lapses is replaced by a new one with the same manifest; the server then asks only for what is
+ * still missing, which is also how a re-run after a crash resumes.
+ */
+export async function deployAssets(
+  client: CloudflareClient,
+  request: DeployRequest,
+  options: DeployOptions = {},
+): Promise<DeployResult> {
+  validateDeployRequest(request);
+  const started = Date.now();
+  const now = options.now ?? Date.now;
+  const emit = (event: DeployEvent): void => options.onProgress?.(event);
+  const maxSessions = options.maxSessions ?? DEFAULT_MAX_SESSIONS;
+  const { target, assets } = request;
+
+  let retries = 0;
+  const onRetry = (retry: RetryEvent): void => {
+    retries++;
+    emit({ type: "retry", retry });
+  };
+
+  const filesByHash = indexByHash(assets.files);
+  const ctx = {
+    client,
+    accountId: target.accountId,
+    filesByHash,
+    hashSalt: request.hashSalt,
+    concurrency: options.concurrency ?? BULK_UPLOAD_CONCURRENCY,
+    emit,
+    now,
+  };
+
+  let sessions = 0;
+  let uploadedFiles = 0;
+  let uploadedBytes = 0;
+  let bucketsSent = 0;
+  let completionJwt: string | undefined;
+  const requested = new Set<string>();
+  let askedForCompletion = false;
+
+  const open = async (): Promise<UploadSession> => {
+    if (sessions >= maxSessions) {
+      throw new DeployError(
+        "session",
+        `Gave up after ${sessions} upload sessions without completing the upload. Files uploaded so far are kept; run the deploy again to resume.`,
+      );
+    }
+    sessions++;
+    const session = await openUploadSession(client, target, assets.manifest, onRetry);
+    const newHashes = session.buckets.flat();
+    for (const hash of newHashes) requested.add(hash);
+    emit({
+      type: "session",
+      attempt: sessions,
+      newFiles: newHashes.length,
+      totalFiles: assets.fileCount,
+      buckets: session.buckets.length,
+      newBytes: newHashes.reduce((n, hash) => n + (filesByHash.get(hash)?.size ?? 0), 0),
+    });
+    return session;
+  };
+
+  let session = await open();
+  for (;;) {
+    if (session.buckets.length === 0) {
+      // The server already holds every hash: the session JWT is the completion JWT.
+      completionJwt = session.jwt;
+      break;
+    }
+    const outcome = await uploadSessionBuckets(ctx, session);
+    retries += outcome.retries;
+    uploadedFiles += outcome.uploadedFiles;
+    uploadedBytes += outcome.uploadedBytes;
+    bucketsSent += outcome.bucketsSent;
+    if (outcome.completionJwt && !outcome.sessionExpired) {
+      completionJwt = outcome.completionJwt;
+      break;
+    }
+    if (outcome.sessionExpired) {
+      emit({ type: "session-renewed", reason: "the upload JWT expired or was refused" });
+    } else {
+      // Every bucket was accepted yet no response carried the completion JWT (seen in
+      // production on large uploads): one fresh session either hands it over or names what is missing.
+      if (askedForCompletion) {
+        throw new DeployError(
+          "completion",
+          "Every requested file was uploaded, but Cloudflare returned no completion token, not even after a fresh upload session, so the assets cannot be attached. Run the deploy again; uploaded files are kept.",
+        );
+      }
+      askedForCompletion = true;
+      emit({ type: "session-renewed", reason: "no completion token after the last bucket" });
+    }
+    session = await open();
+  }
+
+  emit({ type: "script", route: target.namespace ? "namespace" : "account", assetsOnly: !request.worker });
+  const script = await putScript(client, target, scriptFormFactory(request, completionJwt), onRetry);
+
+  const durationMs = Date.now() - started;
+  const result: DeployResult = {
+    script,
+    fileCount: assets.fileCount,
+    totalBytes: assets.totalBytes,
+    uploadedFiles,
+    uploadedBytes,
+    cachedFiles: assets.files.filter((file) => !requested.has(file.hash)).length,
+    buckets: bucketsSent,
+    sessions,
+    retries,
+    durationMs,
+  };
+  emit({ type: "done", uploadedFiles, uploadedBytes, cachedFiles: result.cachedFiles, buckets: bucketsSent, retries, durationMs });
+  return result;
+}
+
+/** Same bytes + extension ⇒ same hash under several paths: upload the first, once. */
+function indexByHash(files: readonly AssetFile[]): Map<string, AssetFile> {
+  const byHash = new Map<string, AssetFile>();
+  for (const file of files) if (!byHash.has(file.hash)) byHash.set(file.hash, file);
+  return byHash;
+}

@@ -1,0 +1,19 @@
+/** The step of the deploy flow an error belongs to, so a message can say where it stopped. */
+export type DeployStep = "session" | "upload" | "completion" | "script" | "read" | "delete";
+
+/**
+ * A deploy that could not finish. Nothing is attached to a worker before the script PUT, so any
+ * failure before step "script" leaves the live worker as it was; uploaded files stay in
+ * Cloudflare's store and the next attempt resumes from them.
+ */
+export class DeployError extends Error {
+  override readonly name = "DeployError";
+  constructor(
+    readonly step: DeployStep,
+    message: string,
+    readonly status?: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}

@@ -1,0 +1,10 @@
+export { deployAssets, type DeployOptions } from "./deploy.js";
+export { DeployError, type DeployStep } from "./errors.js";
+export { getScript, deleteScript } from "./observe.js";
+export { formatDeployEvent, type DeployEvent, type ProgressListener } from "./progress.js";
+export { assetConfigMetadata, scriptMetadata } from "./script-form.js";
+export { readJwtClaims, isJwtExpiring } from "./jwt.js";
+export { InvalidDeployRequestError, MAX_TAGS, validateDeployRequest } from "./validate.js";
+export { HTML_HANDLING_VALUES, NOT_FOUND_HANDLING_VALUES } from "./types.js";
+export type * from "./types.js";
+export { loadWorkerModules, WorkerModuleError } from "./worker-modules.js";

@@ -1,0 +1,40 @@
+import type { RetryEvent } from "../cloudflare/index.js";
+import { formatBytes } from "../manifest/index.js";
+
+/** What the deploy flow reports while it runs; the provider and the CLI turn these into lines. */
+export type DeployEvent =
+  | { type: "session"; attempt: number; newFiles: number; totalFiles: number; buckets: number; newBytes: number }
+  | { type: "bucket"; index: number; buckets: number; files: number; bytes: number; uploadedFiles: number; newFiles: number }
+  | { type: "retry"; retry: RetryEvent }
+  | { type: "concurrency"; from: number; to: number; reason: string }
+  | { type: "session-renewed"; reason: string }
+  | { type: "script"; route: "namespace" | "account"; assetsOnly: boolean }
+  | { type: "done"; uploadedFiles: number; uploadedBytes: number; cachedFiles: number; buckets: number; retries: number; durationMs: number };
+
+export type ProgressListener = (event: DeployEvent) => void;
+
+const plural = (n: number, word: string, many = `${word}s`): string => `${n} ${n === 1 ? word : many}`;
+
+/** One human line per event, in the spirit of wrangler's messages but with counts and bytes. */
+export function formatDeployEvent(event: DeployEvent): string {
+  switch (event.type) {
+    case "session":
+      return event.newFiles === 0
+        ? `all ${plural(event.totalFiles, "file")} already stored; nothing to upload`
+        : `${event.newFiles} new of ${plural(event.totalFiles, "file")} (${formatBytes(event.newBytes)}) in ${plural(event.buckets, "bucket")}`;
+    case "bucket":
+      return `uploaded bucket ${event.index}/${event.buckets}: ${plural(event.files, "file")}, ${formatBytes(event.bytes)} (${event.uploadedFiles}/${event.newFiles})`;
+    case "retry": {
+      const r = event.retry;
+      return `retry ${r.attempt}/${r.maxAttempts - 1} of ${r.method} ${r.path} after ${r.reason}; waiting ${(r.delayMs / 1000).toFixed(1)}s`;
+    }
+    case "concurrency":
+      return `upload concurrency ${event.from} → ${event.to} (${event.reason})`;
+    case "session-renewed":
+      return `opened a new upload session (${event.reason}); only missing files will be sent`;
+    case "script":
+      return `attaching to the ${event.route === "namespace" ? "dispatch-namespace" : "account"} script${event.assetsOnly ? " (assets only)" : ""}`;
+    case "done":
+      return `done: uploaded ${plural(event.uploadedFiles, "file")} (${formatBytes(event.uploadedBytes)}), ${event.cachedFiles} already stored, ${plural(event.buckets, "bucket")}, ${plural(event.retries, "retry", "retries")}, ${(event.durationMs / 1000).toFixed(2)}s`;
+  }
+}

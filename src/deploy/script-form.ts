@@ -1,0 +1,75 @@
+import { extname } from "node:path";
+import { File } from "node:buffer";
+import { FormData } from "undici";
+import type { BuiltManifest } from "../manifest/index.js";
+import type { AssetConfig, DeployRequest, WorkerModule } from "./types.js";
+
+/** Part types Cloudflare uses to tell module kinds apart (an ES module must be `+module`). */
+const MODULE_CONTENT_TYPES: Record<string, string> = {
+  ".js": "application/javascript+module",
+  ".mjs": "application/javascript+module",
+  ".cjs": "application/javascript",
+  ".wasm": "application/wasm",
+  ".txt": "text/plain",
+  ".html": "text/plain",
+  ".json": "application/json",
+  ".py": "text/x-python",
+  ".map": "application/source-map",
+  ".bin": "application/octet-stream",
+};
+
+export function moduleContentType(module: WorkerModule): string {
+  return module.contentType ?? MODULE_CONTENT_TYPES[extname(module.name).toLowerCase()] ?? "application/octet-stream";
+}
+
+/**
+ * The wire form of the asset config. The PUT replaces the config wholesale, so it is sent in full
+ * every time; explicit headers/redirects win over the `_headers`/`_redirects` files.
+ */
+export function assetConfigMetadata(config: AssetConfig | undefined, assets: BuiltManifest): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (config?.htmlHandling) out.html_handling = config.htmlHandling;
+  if (config?.notFoundHandling) out.not_found_handling = config.notFoundHandling;
+  if (config?.runWorkerFirst !== undefined) out.run_worker_first = config.runWorkerFirst;
+  const headers = config?.headers ?? assets.headers;
+  const redirects = config?.redirects ?? assets.redirects;
+  if (headers !== undefined) out._headers = headers;
+  if (redirects !== undefined) out._redirects = redirects;
+  return out;
+}
+
+/** The `metadata` part of the script PUT. An assets-only worker carries no module, binding or main_module. */
+export function scriptMetadata(request: DeployRequest, completionJwt: string): Record<string, unknown> {
+  const metadata: Record<string, unknown> = {
+    assets: { jwt: completionJwt, config: assetConfigMetadata(request.assetConfig, request.assets) },
+  };
+  const worker = request.worker;
+  const compatibilityDate = worker?.compatibilityDate ?? request.compatibilityDate;
+  const compatibilityFlags = worker?.compatibilityFlags ?? request.compatibilityFlags;
+  if (compatibilityDate) metadata.compatibility_date = compatibilityDate;
+  if (compatibilityFlags) metadata.compatibility_flags = compatibilityFlags;
+  if (request.tags && request.tags.length > 0) metadata.tags = request.tags;
+  if (worker) {
+    metadata.main_module = worker.mainModule;
+    const bindings: unknown[] = [...(worker.bindings ?? [])];
+    if (worker.assetsBinding) bindings.push({ type: "assets", name: worker.assetsBinding });
+    metadata.bindings = bindings;
+  }
+  return metadata;
+}
+
+/** Builds the multipart body anew for each attempt (a sent FormData stream cannot be replayed). */
+export function scriptFormFactory(request: DeployRequest, completionJwt: string): () => FormData {
+  const metadata = JSON.stringify(scriptMetadata(request, completionJwt));
+  const modules = request.worker?.modules ?? [];
+  return () => {
+    const form = new FormData();
+    // Cloudflare reads `metadata` first; the part carries no filename (as wrangler sends it).
+    form.append("metadata", metadata);
+    for (const module of modules) {
+      const bytes = typeof module.content === "string" ? module.content : Buffer.from(module.content);
+      form.append(module.name, new File([bytes], module.name, { type: moduleContentType(module) }), module.name);
+    }
+    return form;
+  };
+}

@@ -1,0 +1,75 @@
+import type { BuiltManifest } from "../manifest/index.js";
+import type { ScriptTarget } from "../cloudflare/index.js";
+
+export const HTML_HANDLING_VALUES = ["auto-trailing-slash", "force-trailing-slash", "drop-trailing-slash", "none"] as const;
+export const NOT_FOUND_HANDLING_VALUES = ["none", "404-page", "single-page-application"] as const;
+export type HtmlHandling = (typeof HTML_HANDLING_VALUES)[number];
+export type NotFoundHandling = (typeof NOT_FOUND_HANDLING_VALUES)[number];
+
+/** How the asset worker serves the files (sent as `metadata.assets.config` on every PUT). */
+export interface AssetConfig {
+  htmlHandling?: HtmlHandling;
+  notFoundHandling?: NotFoundHandling;
+  /** `true`/`false`, or rules such as `["/api/*", "!/api/docs"]` (needs a worker module). */
+  runWorkerFirst?: boolean | string[];
+  /** Text in `_headers` syntax; overrides a root `_headers` file. */
+  headers?: string;
+  /** Text in `_redirects` syntax; overrides a root `_redirects` file. */
+  redirects?: string;
+}
+
+export interface WorkerModule {
+  /** Module name as the worker imports it, e.g. `index.js` or `lib/util.js`. */
+  name: string;
+  content: string | Uint8Array;
+  /** Content type of the part; inferred from the name's extension when omitted. */
+  contentType?: string;
+}
+
+/** A Cloudflare binding, passed through as the API expects it (`{ type, name, ... }`). */
+export type WorkerBinding = { type: string; name: string } & Record<string, unknown>;
+
+export interface WorkerSpec {
+  mainModule: string;
+  modules: WorkerModule[];
+  compatibilityDate?: string;
+  compatibilityFlags?: string[];
+  bindings?: WorkerBinding[];
+  /** Name of the assets binding the worker uses (`env.ASSETS`); omitted = no binding. */
+  assetsBinding?: string;
+}
+
+export interface DeployRequest {
+  target: ScriptTarget;
+  assets: BuiltManifest;
+  worker?: WorkerSpec;
+  assetConfig?: AssetConfig;
+  /** For assets-only workers (no module), the compatibility settings still apply to the asset worker. */
+  compatibilityDate?: string;
+  compatibilityFlags?: string[];
+  tags?: string[];
+  hashSalt?: string;
+}
+
+export interface LiveScript {
+  id: string;
+  etag: string;
+  createdOn: string;
+  modifiedOn: string;
+  hasAssets: boolean;
+  hasModules: boolean;
+}
+
+export interface DeployResult {
+  script: LiveScript;
+  fileCount: number;
+  totalBytes: number;
+  uploadedFiles: number;
+  uploadedBytes: number;
+  /** Manifest files the server already held (not uploaded). */
+  cachedFiles: number;
+  buckets: number;
+  sessions: number;
+  retries: number;
+  durationMs: number;
+}

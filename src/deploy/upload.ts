@@ -1,0 +1,158 @@
+import { File } from "node:buffer";
+import { FormData } from "undici";
+import {
+  CloudflareApiError,
+  routes,
+  uploadResultSchema,
+  type CloudflareClient,
+  type RetryEvent,
+} from "../cloudflare/index.js";
+import { readAssetBase64, type AssetFile } from "../manifest/index.js";
+import { DeployError } from "./errors.js";
+import { isJwtExpiring } from "./jwt.js";
+import { runPool } from "./pool.js";
+import type { DeployEvent } from "./progress.js";
+import type { UploadSession } from "./session.js";
+
+/** Cloudflare's own client keeps three buckets in flight; its buckets are sized for that (~50 MiB each). */
+export const BULK_UPLOAD_CONCURRENCY = 3;
+/** Gateway errors mean the edge is struggling with our request size or rate: continue one at a time. */
+const GATEWAY_STATUSES = new Set([502, 503, 504, 524]);
+/** Renew a session this long before its JWT's `exp`, so a bucket never starts with a dying token. */
+const JWT_EXPIRY_MARGIN_SECONDS = 30;
+/** Files of one bucket read from disk at once. */
+const READ_CONCURRENCY = 8;
+
+export interface BucketUploadContext {
+  client: CloudflareClient;
+  accountId: string;
+  filesByHash: ReadonlyMap<string, AssetFile>;
+  hashSalt?: string;
+  concurrency: number;
+  emit: (event: DeployEvent) => void;
+  now: () => number;
+}
+
+export interface SessionUploadOutcome {
+  /** Set when a response carried it: then every hash of the manifest is stored. */
+  completionJwt?: string;
+  /** The session JWT lapsed or was refused before all buckets were sent. */
+  sessionExpired: boolean;
+  uploadedFiles: number;
+  uploadedBytes: number;
+  bucketsSent: number;
+  retries: number;
+}
+
+/** Thrown inside a bucket when its session can no longer be used; handled by the caller. */
+class SessionLapsed extends Error {}
+
+/**
+ * Step 2. Sends the session's buckets as the server grouped them, base64 multipart parts named by
+ * hash. Each bucket's files are read only when that bucket is sent (≤ `concurrency` buckets in
+ * memory). The completion JWT may arrive on any response — under concurrency not necessarily
+ * the last one — so it is taken from whichever brings it.
+ */
+export async function uploadSessionBuckets(
+  ctx: BucketUploadContext,
+  session: UploadSession,
+): Promise<SessionUploadOutcome> {
+  const outcome: SessionUploadOutcome = {
+    sessionExpired: false,
+    uploadedFiles: 0,
+    uploadedBytes: 0,
+    bucketsSent: 0,
+    retries: 0,
+  };
+  const newFiles = session.buckets.reduce((n, bucket) => n + bucket.length, 0);
+  let limit = ctx.concurrency;
+  const onRetry = (retry: RetryEvent): void => {
+    outcome.retries++;
+    ctx.emit({ type: "retry", retry });
+    if (retry.status !== undefined && GATEWAY_STATUSES.has(retry.status) && limit > 1) {
+      ctx.emit({ type: "concurrency", from: limit, to: 1, reason: `HTTP ${retry.status}` });
+      limit = 1;
+    }
+  };
+
+  try {
+    await runPool(session.buckets, () => limit, async (bucket, index) => {
+      if (outcome.sessionExpired || isJwtExpiring(session.jwt, ctx.now(), JWT_EXPIRY_MARGIN_SECONDS)) {
+        throw new SessionLapsed("upload JWT expired");
+      }
+      const parts = await readBucket(ctx, bucket);
+      let jwt: string | undefined;
+      try {
+        const { result } = await ctx.client.request({
+          method: "POST",
+          path: routes.bulkUploadPath(ctx.accountId),
+          auth: { bearer: session.jwt },
+          form: () => {
+            const form = new FormData();
+            for (const part of parts) {
+              form.append(part.hash, new File([part.base64], part.hash, { type: part.contentType }), part.hash);
+            }
+            return form;
+          },
+          schema: uploadResultSchema,
+          onRetry,
+        });
+        jwt = result.jwt;
+      } catch (error) {
+        if (error instanceof CloudflareApiError && (error.status === 401 || error.status === 403)) {
+          throw new SessionLapsed(`upload JWT refused (HTTP ${error.status})`);
+        }
+        throw error;
+      }
+      if (jwt) outcome.completionJwt = jwt;
+      outcome.bucketsSent++;
+      outcome.uploadedFiles += parts.length;
+      const bytes = parts.reduce((n, part) => n + part.size, 0);
+      outcome.uploadedBytes += bytes;
+      ctx.emit({
+        type: "bucket",
+        index: index + 1,
+        buckets: session.buckets.length,
+        files: parts.length,
+        bytes,
+        uploadedFiles: outcome.uploadedFiles,
+        newFiles,
+      });
+    });
+  } catch (error) {
+    if (error instanceof SessionLapsed) {
+      outcome.sessionExpired = true;
+      return outcome;
+    }
+    if (error instanceof CloudflareApiError) {
+      throw new DeployError(
+        "upload",
+        `Uploading assets failed after ${error.attempts} attempt(s): ${error.message}. Files uploaded so far are kept by Cloudflare, so running the deploy again resumes where this one stopped; the live worker was not changed.`,
+        error.status,
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+  return outcome;
+}
+
+interface BucketPart {
+  hash: string;
+  base64: string;
+  contentType: string;
+  size: number;
+}
+
+async function readBucket(ctx: BucketUploadContext, bucket: readonly string[]): Promise<BucketPart[]> {
+  const parts = new Array<BucketPart>(bucket.length);
+  await runPool(bucket, () => READ_CONCURRENCY, async (hash, i) => {
+    const file = ctx.filesByHash.get(hash);
+    if (!file) {
+      // openUploadSession already refuses unknown hashes; this guards the invariant.
+      throw new DeployError("upload", `Hash ${hash} was requested but no file of the manifest has it.`);
+    }
+    parts[i] = { hash, base64: await readAssetBase64(file, ctx.hashSalt), contentType: file.contentType, size: file.size };
+  });
+  return parts;
+}

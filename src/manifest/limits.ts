@@ -1,0 +1,63 @@
+import { z } from "zod";
+import { ManifestError } from "./errors.js";
+
+/** Cloudflare rejects larger assets; wrangler checks `size > MAX` client-side, so exactly 25 MiB is allowed. */
+export const MAX_ASSET_SIZE = 25 * 1024 * 1024;
+/** Files per Worker version on the Free plan (and what the direct-upload docs still state). */
+export const DEFAULT_MAX_FILES = 20_000;
+/** Files per Worker version on the Paid plan: the highest count Cloudflare accepts at all. */
+export const MAX_FILES_LIMIT = 100_000;
+
+const maxFilesSchema = z.number().int().min(1).max(MAX_FILES_LIMIT);
+
+/** Validates the `maxFiles` option; `undefined` means the Free-plan default. */
+export function resolveMaxFiles(maxFiles: unknown): number {
+  if (maxFiles === undefined) return DEFAULT_MAX_FILES;
+  const parsed = maxFilesSchema.safeParse(maxFiles);
+  if (!parsed.success) {
+    throw new ManifestError(
+      "invalid-max-files",
+      `maxFiles must be a whole number from 1 to ${MAX_FILES_LIMIT.toLocaleString("en-US")} ` +
+        `(Cloudflare's per-version limit on the Paid plan), got ${JSON.stringify(maxFiles) ?? String(maxFiles)}. ` +
+        `Leave it unset for the Free-plan limit of ${DEFAULT_MAX_FILES.toLocaleString("en-US")}.`,
+    );
+  }
+  return parsed.data;
+}
+
+export function assertAssetSize(size: number, key: string, absolutePath: string): void {
+  if (size > MAX_ASSET_SIZE) {
+    throw new ManifestError(
+      "file-too-large",
+      `Asset ${key} is ${formatBytes(size)} (${size} bytes); Cloudflare accepts assets of up to 25 MiB ` +
+        `(${MAX_ASSET_SIZE} bytes) each. Shrink or split ${absolutePath}, or exclude it with .assetsignore ` +
+        `or an ignore pattern.`,
+      { path: absolutePath },
+    );
+  }
+}
+
+export function tooManyFilesError(directory: string, maxFiles: number): ManifestError {
+  const raise =
+    maxFiles < MAX_FILES_LIMIT
+      ? `, or raise maxFiles (--max-files) up to ${MAX_FILES_LIMIT.toLocaleString("en-US")} if the account is on the Paid plan`
+      : "";
+  return new ManifestError(
+    "too-many-files",
+    `${directory} holds more than ${maxFiles.toLocaleString("en-US")} assets after ignore rules, the limit ` +
+      `per Worker version. Exclude files with .assetsignore or ignore patterns${raise}.`,
+    { path: directory },
+  );
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ["KiB", "MiB", "GiB", "TiB"];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(1)} ${units[unit]}`;
+}

@@ -1,0 +1,90 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { userWorkerAssetsProvider } from "./provider.js";
+import { prepareAssetConfig, prepareAssets, prepareWorker } from "./resource/prepare.js";
+import type { UserWorkerAssetsArgs } from "./resource/args.js";
+
+/** Recorded as an input: when the provider code changes, diff sees it and the new code is saved in state. */
+export const PROVIDER_VERSION: string = (
+  JSON.parse(readFileSync(join(__dirname, "..", "package.json"), "utf8")) as { version: string }
+).version;
+
+/**
+ * The static assets (and optional worker code) of one user worker in a Workers for Platforms
+ * dispatch namespace — or of an account-level worker when `namespace` is omitted.
+ *
+ * The program walks and hashes `directory`, and the per-file manifest becomes an input, so
+ * `pulumi preview --diff` lists every added, changed and removed path. Deploying runs Cloudflare's
+ * upload session → bucket uploads → script PUT; files Cloudflare already stores are not sent again.
+ *
+ * @example
+ * new UserWorkerAssets("acme", {
+ *   accountId: "0123456789abcdef0123456789abcdef",
+ *   namespace: "tenants",
+ *   scriptName: "acme",
+ *   directory: "sites/acme",
+ *   assetConfig: { notFoundHandling: "single-page-application" },
+ * });
+ */
+export class UserWorkerAssets extends pulumi.dynamic.Resource {
+  declare readonly accountId: pulumi.Output<string>;
+  declare readonly namespace: pulumi.Output<string | undefined>;
+  declare readonly scriptName: pulumi.Output<string>;
+  /** SHA-256 of the path → hash manifest. */
+  declare readonly manifestDigest: pulumi.Output<string>;
+  declare readonly fileCount: pulumi.Output<number>;
+  declare readonly totalBytes: pulumi.Output<number>;
+  /** Files (distinct contents) sent by the last deploy; 0 when Cloudflare already had them all. */
+  declare readonly uploadedFiles: pulumi.Output<number>;
+  declare readonly uploadedBytes: pulumi.Output<number>;
+  declare readonly scriptId: pulumi.Output<string>;
+  declare readonly etag: pulumi.Output<string>;
+  declare readonly modifiedOn: pulumi.Output<string>;
+  declare readonly hasAssets: pulumi.Output<boolean>;
+
+  constructor(name: string, args: UserWorkerAssetsArgs, opts?: pulumi.CustomResourceOptions) {
+    const cwd = process.cwd();
+    // Only the asset inputs feed the manifest, so an unknown namespace (say, from another
+    // resource in preview) does not make the whole file list unknown.
+    const assets = pulumi
+      .all([args.directory, args.ignore, args.hashSalt, args.maxFiles])
+      .apply(([directory, ignore, hashSalt, maxFiles]) => prepareAssets({ directory, ignore, hashSalt, maxFiles }, cwd));
+    const worker = pulumi.output(args.worker).apply((w) => prepareWorker(w as Parameters<typeof prepareWorker>[0], cwd));
+    const assetConfig = pulumi
+      .all([pulumi.output(args.assetConfig), assets])
+      .apply(([config, prepared]) => prepareAssetConfig(config as Parameters<typeof prepareAssetConfig>[0], prepared));
+
+    super(
+      userWorkerAssetsProvider,
+      name,
+      {
+        accountId: args.accountId,
+        namespace: args.namespace,
+        scriptName: args.scriptName,
+        directory: assets.directory,
+        manifest: assets.manifest,
+        hashSalt: args.hashSalt,
+        worker,
+        assetConfig,
+        compatibilityDate: args.compatibilityDate,
+        compatibilityFlags: args.compatibilityFlags,
+        tags: args.tags,
+        maxFiles: args.maxFiles,
+        providerVersion: PROVIDER_VERSION,
+        manifestDigest: undefined,
+        fileCount: undefined,
+        totalBytes: undefined,
+        uploadedFiles: undefined,
+        uploadedBytes: undefined,
+        scriptId: undefined,
+        etag: undefined,
+        modifiedOn: undefined,
+        hasAssets: undefined,
+      },
+      opts,
+      "wfp",
+      "UserWorkerAssets",
+    );
+  }
+}

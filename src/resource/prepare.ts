@@ -1,0 +1,109 @@
+import { readFile } from "node:fs/promises";
+import { dirname, isAbsolute, relative, resolve, sep } from "node:path";
+import { buildManifest } from "../manifest/index.js";
+import { sha256Hex } from "../provider/canonical.js";
+import type { AssetConfigInput, WorkerInput, WorkerModuleInput } from "../provider/inputs.js";
+import type { AssetConfigArgs, UserWorkerArgs } from "./args.js";
+
+export class UserWorkerAssetsInputError extends Error {
+  override readonly name = "UserWorkerAssetsInputError";
+}
+
+/**
+ * Paths go into state relative to the project folder with `/` separators, so moving the project
+ * to another folder or machine changes nothing.
+ */
+export function projectRelative(path: string, cwd: string): string {
+  const rel = relative(cwd, resolve(cwd, path));
+  return rel === "" ? "." : rel.split(sep).join("/");
+}
+
+export interface PreparedAssets {
+  directory: string;
+  manifest: Record<string, string>;
+  headers?: string;
+  redirects?: string;
+}
+
+/** Runs in the program: walk, ignore, hash. Bad folders fail here, during preview, before any API call. */
+export async function prepareAssets(
+  args: { directory: string; ignore?: string[]; hashSalt?: string; maxFiles?: number },
+  cwd: string,
+): Promise<PreparedAssets> {
+  const built = await buildManifest(resolve(cwd, args.directory), {
+    ignore: args.ignore,
+    hashSalt: args.hashSalt,
+    maxFiles: args.maxFiles,
+  });
+  const manifest: Record<string, string> = {};
+  for (const file of built.files) manifest[file.key] = file.hash;
+  return { directory: projectRelative(args.directory, cwd), manifest, headers: built.headers, redirects: built.redirects };
+}
+
+/** Explicit headers/redirects win over the folder's `_headers` / `_redirects` files. */
+export function prepareAssetConfig(config: AssetConfigArgs | undefined, assets: PreparedAssets): AssetConfigInput | undefined {
+  const merged: AssetConfigInput = { ...(config ?? {}) };
+  const headers = config?.headers ?? assets.headers;
+  const redirects = config?.redirects ?? assets.redirects;
+  if (headers !== undefined) merged.headers = headers;
+  if (redirects !== undefined) merged.redirects = redirects;
+  for (const key of Object.keys(merged) as (keyof AssetConfigInput)[]) if (merged[key] === undefined) delete merged[key];
+  return Object.keys(merged).length > 0 ? merged : undefined;
+}
+
+/**
+ * Module files are recorded by path + sha256 (the provider reads them at deploy time and checks
+ * the digest); inline modules keep their text. Either way a code change shows in preview.
+ */
+export async function prepareWorker(worker: UserWorkerArgs | undefined, cwd: string): Promise<WorkerInput | undefined> {
+  if (worker === undefined) return undefined;
+  if (!worker.mainModule) {
+    throw new UserWorkerAssetsInputError(
+      worker.assetsBinding
+        ? `worker.assetsBinding "${worker.assetsBinding}" is set but worker.mainModule is not: an assets-only worker has no code to bind the assets to. Add worker.mainModule or remove the worker.`
+        : "worker.mainModule is required when `worker` is given (a path to the worker's ES module). Remove `worker` for an assets-only site.",
+    );
+  }
+  const inline = (worker.modules ?? []).filter((m): m is Exclude<typeof m, string> => typeof m !== "string");
+  const files = (worker.modules ?? []).filter((m): m is string => typeof m === "string");
+  const modules: WorkerModuleInput[] = [];
+  let mainModule = worker.mainModule;
+
+  const mainIsInline = inline.some((m) => m.name === worker.mainModule);
+  if (!mainIsInline) {
+    const mainPath = resolve(cwd, worker.mainModule);
+    const root = dirname(mainPath);
+    const paths = [mainPath, ...files.map((p) => resolve(cwd, p))];
+    for (const [i, path] of paths.entries()) {
+      const name = relative(root, path).split(sep).join("/");
+      if (name.startsWith("../") || isAbsolute(name)) {
+        throw new UserWorkerAssetsInputError(`worker module ${path} is outside the main module's folder ${root}; keep modules next to or below the main module.`);
+      }
+      const content = await readModule(path, i === 0 ? "worker.mainModule" : "worker.modules");
+      if (i === 0) mainModule = name;
+      modules.push({ name, path: projectRelative(path, cwd), sha256: sha256Hex(content) });
+    }
+  } else if (files.length > 0) {
+    throw new UserWorkerAssetsInputError("worker.modules mixes file paths with an inline main module; give all modules inline, or make mainModule a file path.");
+  }
+  for (const m of inline) {
+    modules.push({ name: m.name, content: m.content, sha256: sha256Hex(m.content), ...(m.contentType ? { contentType: m.contentType } : {}) });
+  }
+  const prepared: WorkerInput = { mainModule, modules };
+  if (worker.compatibilityDate !== undefined) prepared.compatibilityDate = worker.compatibilityDate;
+  if (worker.compatibilityFlags !== undefined) prepared.compatibilityFlags = worker.compatibilityFlags;
+  if (worker.bindings !== undefined) prepared.bindings = worker.bindings;
+  if (worker.assetsBinding !== undefined) prepared.assetsBinding = worker.assetsBinding;
+  return prepared;
+}
+
+async function readModule(path: string, property: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UserWorkerAssetsInputError(
+      `${property}: cannot read ${path} (${code === "ENOENT" ? "no such file" : code ?? String(error)}). Give a path relative to the project folder or an absolute path.`,
+    );
+  }
+}

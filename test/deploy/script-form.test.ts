@@ -1,0 +1,75 @@
+import { describe, expect, it } from "vitest";
+import type { BuiltManifest } from "../../src/manifest/index.js";
+import { assetConfigMetadata, scriptMetadata } from "../../src/deploy/index.js";
+import { moduleContentType } from "../../src/deploy/script-form.js";
+
+const assets: BuiltManifest = {
+  directory: "/site",
+  manifest: {},
+  files: [],
+  ignored: [],
+  fileCount: 0,
+  totalBytes: 0,
+  headers: "/*\n  X-From-File: 1\n",
+  redirects: "/old /new 301\n",
+};
+const target = { accountId: "0123456789abcdef0123456789abcdef", namespace: "ns", scriptName: "s" };
+
+describe("script metadata", () => {
+  it("is exactly assets + compatibility for an assets-only worker", () => {
+    expect(scriptMetadata({ target, assets, compatibilityDate: "2025-06-01", assetConfig: { htmlHandling: "none" } }, "JWT")).toEqual({
+      assets: {
+        jwt: "JWT",
+        config: { html_handling: "none", _headers: assets.headers, _redirects: assets.redirects },
+      },
+      compatibility_date: "2025-06-01",
+    });
+  });
+
+  it("adds main module, bindings and the assets binding for a worker", () => {
+    const metadata = scriptMetadata(
+      {
+        target,
+        assets,
+        worker: {
+          mainModule: "index.js",
+          modules: [{ name: "index.js", content: "export default {}" }],
+          compatibilityDate: "2025-06-01",
+          compatibilityFlags: ["nodejs_compat"],
+          bindings: [{ type: "plain_text", name: "TENANT", text: "acme" }],
+          assetsBinding: "ASSETS",
+        },
+        assetConfig: { runWorkerFirst: ["/api/*"], notFoundHandling: "404-page" },
+        tags: ["tenant:acme"],
+      },
+      "JWT",
+    );
+    expect(metadata).toEqual({
+      main_module: "index.js",
+      compatibility_date: "2025-06-01",
+      compatibility_flags: ["nodejs_compat"],
+      bindings: [
+        { type: "plain_text", name: "TENANT", text: "acme" },
+        { type: "assets", name: "ASSETS" },
+      ],
+      tags: ["tenant:acme"],
+      assets: {
+        jwt: "JWT",
+        config: { run_worker_first: ["/api/*"], not_found_handling: "404-page", _headers: assets.headers, _redirects: assets.redirects },
+      },
+    });
+  });
+
+  it("lets explicit headers and redirects override the files", () => {
+    expect(assetConfigMetadata({ headers: "H", redirects: "R" }, assets)).toEqual({ _headers: "H", _redirects: "R" });
+    expect(assetConfigMetadata(undefined, { ...assets, headers: undefined, redirects: undefined })).toEqual({});
+  });
+
+  it("types modules by extension", () => {
+    expect(moduleContentType({ name: "index.js", content: "" })).toBe("application/javascript+module");
+    expect(moduleContentType({ name: "legacy.cjs", content: "" })).toBe("application/javascript");
+    expect(moduleContentType({ name: "a.wasm", content: "" })).toBe("application/wasm");
+    expect(moduleContentType({ name: "x.unknown", content: "" })).toBe("application/octet-stream");
+    expect(moduleContentType({ name: "x.js", content: "", contentType: "text/plain" })).toBe("text/plain");
+  });
+});
