@@ -20,7 +20,8 @@ export interface CheckFailure {
 /** Properties that name the script: changing one means another script, so the old one is replaced. */
 export const REPLACE_KEYS = ["accountId", "namespace", "scriptName"] as const;
 
-export function check(news: Record<string, unknown>): { inputs?: Record<string, unknown>; failures: CheckFailure[] } {
+export function check(rawNews: Record<string, unknown>): { inputs?: Record<string, unknown>; failures: CheckFailure[] } {
+  const news = withoutInternalKeys(rawNews);
   const parsed = providerInputsSchema.safeParse(news);
   if (parsed.success) return { inputs: toPlainJson(parsed.data as Record<string, unknown>), failures: [] };
   // In preview a value computed by another resource arrives as the unknown sentinel: skip issues on
@@ -32,6 +33,11 @@ export function check(news: Record<string, unknown>): { inputs?: Record<string, 
     })
     .map((issue) => ({ property: issue.path.map(String).join(".") || "(inputs)", reason: issue.message }));
   return failures.length > 0 ? { failures } : { inputs: toPlainJson(news), failures: [] };
+}
+
+/** The engine adds `__provider` (the serialized provider) to every input set; it is not ours to check. */
+function withoutInternalKeys(inputs: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(inputs).filter(([key]) => !key.startsWith("__")));
 }
 
 /** The `manifestDigest` output: the same digest `wfp-assets manifest` prints for the folder. */
@@ -102,7 +108,7 @@ export async function deploy(
   overrides: ConfigOverrides,
   log: LogLine,
 ): Promise<{ id: string; outs: ProviderOutputs }> {
-  const inputs = providerInputsSchema.parse(rawInputs);
+  const inputs = providerInputsSchema.parse(withoutInternalKeys(rawInputs));
   const target = targetOf(inputs);
   const label = inputs.namespace ? `${inputs.namespace}/${inputs.scriptName}` : inputs.scriptName;
   const assets = await assetsFromInputs(inputs.directory, inputs.manifest);

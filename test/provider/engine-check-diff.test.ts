@@ -47,6 +47,12 @@ describe("check", () => {
     expect(result.inputs).not.toHaveProperty("hashSalt");
   });
 
+  it("ignores the engine's __provider input", () => {
+    const result = check({ ...inputs(), __provider: "exports.handler = ..." });
+    expect(result.failures).toEqual([]);
+    expect(result.inputs).not.toHaveProperty("__provider");
+  });
+
   it("names the property of each failure", () => {
     const result = check(inputs({ accountId: "nope", scriptName: "Bad Name", assetConfig: { htmlHandling: "sometimes" } }));
     const properties = result.failures.map((f) => f.property).sort();

@@ -1,0 +1,135 @@
+import { z } from "zod";
+import type { LegacyKeyGrant, TokenGrant } from "./auth.js";
+import { type FaultSpec, parseFaultSpec } from "./faults.js";
+
+/** Options of `startEmulator` (all optional; see src/emulator/README.md). */
+export interface EmulatorOptions {
+  /** Default 0 = an ephemeral port. */
+  port?: number;
+  /** Default 127.0.0.1. A non-loopback host needs `allowRemote: true`. */
+  host?: string;
+  /** Where state persists. Default: a temporary directory removed on close. */
+  dataDir?: string;
+  /** Accepted API tokens, optionally restricted to accounts. Default: one generated token, persisted in the data dir. */
+  tokens?: Array<string | { token: string; accounts?: string[] }>;
+  /** Accepted legacy `X-Auth-Email` + `X-Auth-Key` pairs. */
+  legacyKeys?: Array<{ email: string; key: string; accounts?: string[] }>;
+  faults?: FaultSpec | string;
+  /** Lifetime of upload and completion JWTs; default 3600. */
+  jwtLifetimeSeconds?: number;
+  /** Max manifest entries per session; default 20,000 (Cloudflare's Free-plan per-Worker limit). */
+  maxFiles?: number;
+  /** Max base64 bytes per bucket in session answers; default 50 MiB. */
+  maxBucketBytes?: number;
+  /** Max files per bucket in session answers; default 500. */
+  maxBucketFiles?: number;
+  /** Enable the per-file upload route and advertise it in upload JWTs (wrangler ≥ July 2026 then uses it). */
+  perFileUploads?: boolean;
+  /** Receives one line per request and every warning. Default: warnings only, to stderr. */
+  log?: (line: string) => void;
+  /** Permit a non-loopback `host`. The emulator has no TLS and its stats route needs no auth. */
+  allowRemote?: boolean;
+  /** Max request body in bytes (larger bodies get 413); default 100 MiB. */
+  maxRequestBytes?: number;
+}
+
+export interface EmulatorLimits {
+  maxFiles: number;
+  maxBucketBytes: number;
+  maxBucketFiles: number;
+  maxRequestBytes: number;
+  /** Per-asset size limit (Cloudflare: 25 MiB). */
+  maxAssetBytes: number;
+  /** Max size of the metadata part of a script PUT. */
+  maxMetadataBytes: number;
+}
+
+export interface EmulatorConfig {
+  port: number;
+  host: string;
+  dataDir: string | undefined;
+  tokens: TokenGrant[];
+  legacyKeys: LegacyKeyGrant[];
+  faults: FaultSpec | undefined;
+  jwtLifetimeSeconds: number;
+  limits: EmulatorLimits;
+  perFileUploads: boolean;
+  /** `edge_kv_upload_concurrency` advertised in per-file mode (wrangler's default). */
+  perFileConcurrency: number;
+  log: ((line: string) => void) | undefined;
+  allowRemote: boolean;
+}
+
+const MiB = 1024 * 1024;
+const accountId = z.string().regex(/^[0-9a-f]{32}$/, "account ids are 32 lowercase hex characters");
+const accounts = z.array(accountId).optional();
+
+const optionsSchema = z
+  .object({
+    port: z.number().int().min(0).max(65_535).optional(),
+    host: z.string().min(1).optional(),
+    dataDir: z.string().min(1).optional(),
+    tokens: z.array(z.union([z.string().min(1), z.object({ token: z.string().min(1), accounts }).strict()])).optional(),
+    legacyKeys: z.array(z.object({ email: z.string().min(1), key: z.string().min(1), accounts }).strict()).optional(),
+    faults: z.unknown().optional(),
+    jwtLifetimeSeconds: z.number().positive().max(7 * 86_400).optional(),
+    maxFiles: z.number().int().positive().optional(),
+    maxBucketBytes: z.number().int().positive().optional(),
+    maxBucketFiles: z.number().int().positive().optional(),
+    perFileUploads: z.boolean().optional(),
+    log: z.custom<(line: string) => void>((v) => typeof v === "function", "log must be a function").optional(),
+    allowRemote: z.boolean().optional(),
+    maxRequestBytes: z.number().int().positive().optional(),
+  })
+  .strict();
+
+export class EmulatorOptionsError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "EmulatorOptionsError";
+  }
+}
+
+export function resolveOptions(options: EmulatorOptions = {}): EmulatorConfig {
+  const parsed = optionsSchema.safeParse(options);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new EmulatorOptionsError(`Invalid emulator option "${issue?.path.join(".") || "(options)"}": ${issue?.message ?? "invalid"}.`);
+  }
+  const o = parsed.data;
+  const host = o.host ?? "127.0.0.1";
+  if (!isLoopbackHost(host) && !o.allowRemote) {
+    throw new EmulatorOptionsError(`Refusing to listen on non-loopback host "${host}": the emulator has no TLS and accepts its own tokens. Pass --allow-remote (allowRemote: true) if you really mean it.`);
+  }
+  return {
+    port: o.port ?? 0,
+    host,
+    dataDir: o.dataDir,
+    tokens: (o.tokens ?? []).map((t) => (typeof t === "string" ? { token: t } : t)),
+    legacyKeys: o.legacyKeys ?? [],
+    faults: o.faults === undefined ? undefined : parseFaultSpec(o.faults as FaultSpec | string),
+    jwtLifetimeSeconds: o.jwtLifetimeSeconds ?? 3600,
+    limits: {
+      maxFiles: o.maxFiles ?? 20_000,
+      maxBucketBytes: o.maxBucketBytes ?? 50 * MiB,
+      maxBucketFiles: o.maxBucketFiles ?? 500,
+      maxRequestBytes: o.maxRequestBytes ?? 100 * MiB,
+      maxAssetBytes: 25 * MiB,
+      maxMetadataBytes: 1 * MiB,
+    },
+    perFileUploads: o.perFileUploads ?? false,
+    perFileConcurrency: 50,
+    log: o.log,
+    allowRemote: o.allowRemote ?? false,
+  };
+}
+
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, "").toLowerCase();
+  return h === "localhost" || h === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
+
+export function isLoopbackAddress(address: string | undefined): boolean {
+  if (!address) return false;
+  return isLoopbackHost(address.replace(/^::ffff:/, ""));
+}

@@ -1,0 +1,60 @@
+import { readJsonBody } from "../body.js";
+import { groupIntoBuckets } from "../buckets.js";
+import { type RequestContext, type RouteDef, ok } from "../context.js";
+import type { EmulatorCore } from "../core.js";
+import { expiryIn } from "../jwt.js";
+import { RouteId } from "../route-ids.js";
+import { validateSessionManifest } from "../session-manifest.js";
+import { scriptNameOf, sessionScopeOf, targetOf } from "./targets.js";
+
+/**
+ * assets-upload-session, on the namespace and the account route. The answer lists, in buckets, only the hashes
+ * the target's store lacks (namespace-wide dedup, which is also what makes a retry resume); when nothing is
+ * missing the returned JWT already is the completion token.
+ */
+export function sessionRoutes(core: EmulatorCore): RouteDef[] {
+  return [
+    {
+      method: "POST",
+      pattern: "/accounts/:account/workers/dispatch/namespaces/:namespace/scripts/:script/assets-upload-session",
+      id: RouteId.namespaceSession,
+      auth: "api",
+      handler: (ctx) => createSession(core, ctx),
+    },
+    {
+      method: "POST",
+      pattern: "/accounts/:account/workers/scripts/:script/assets-upload-session",
+      id: RouteId.accountSession,
+      auth: "api",
+      handler: (ctx) => createSession(core, ctx),
+    },
+  ];
+}
+
+async function createSession(core: EmulatorCore, ctx: RequestContext) {
+  const target = targetOf(core, ctx);
+  const script = scriptNameOf(ctx);
+  const body = await readJsonBody(ctx.req, core.config.limits.maxRequestBytes);
+  const manifest = validateSessionManifest(body, core.config.limits);
+  if (ctx.fault.nullResult) return ok(null);
+
+  const scope = sessionScopeOf(target);
+  const expiresAt = expiryIn(core.jwtLifetimeSeconds());
+  const stored = await core.blobs.hashes(core.storeScope(ctx.account, scope));
+  const session = await core.sessions.create({
+    account: ctx.account,
+    scope,
+    script,
+    manifest,
+    createdAt: Date.now() / 1000,
+    expiresAt,
+  });
+  const missing = [...session.hashSizes].filter(([hash]) => !stored.has(hash)).map(([hash, size]) => ({ hash, size }));
+  const buckets = groupIntoBuckets(missing, core.config.limits);
+  const claims = { account: ctx.account, scope, script, session: session.id };
+  const { token } =
+    buckets.length === 0
+      ? await core.jwt.issue({ ...claims, kind: "completion" }, expiresAt)
+      : await core.jwt.issue({ ...claims, kind: "upload" }, expiresAt, core.config.perFileUploads ? { concurrency: core.config.perFileConcurrency } : undefined);
+  return ok({ jwt: token, buckets });
+}

@@ -1,0 +1,157 @@
+import { randomUUID } from "node:crypto";
+import { readJsonBody } from "../body.js";
+import { type RequestContext, type RouteDef, ok } from "../context.js";
+import type { EmulatorCore } from "../core.js";
+import { ApiError, ErrorCode, badRequest } from "../envelope.js";
+import { RouteId } from "../route-ids.js";
+import { scriptInfo, scriptSettings } from "../script-model.js";
+import type { ScriptRecord } from "../store/state.js";
+import { findScript, putScript } from "./scripts.js";
+import { scriptNameOf } from "./targets.js";
+
+/**
+ * The account-level calls `wrangler deploy` makes around the upload (docs §9.3), answered cheaply: service and
+ * deployment lookups (404 10090 / 10007 for a new Worker), versions + deployments (a version goes live at once),
+ * script-settings, secrets, and the workers.dev subdomain calls. Enough for wrangler to finish a deploy.
+ */
+export function wranglerRoutes(core: EmulatorCore): RouteDef[] {
+  const script = "/accounts/:account/workers/scripts/:script";
+  return [
+    {
+      method: "GET",
+      pattern: "/accounts/:account/workers/services/:script",
+      id: RouteId.getService,
+      auth: "api",
+      handler: async (ctx) => {
+        const record = accountScript(core, ctx);
+        if (!record) throw new ApiError(404, ErrorCode.serviceNotFound, `Worker "${ctx.params.script}" not found (no such service).`);
+        return ok({
+          id: record.name,
+          default_environment: { environment: "production", created_on: record.createdOn, modified_on: record.modifiedOn, script: scriptInfo(record) },
+          created_on: record.createdOn,
+          modified_on: record.modifiedOn,
+        });
+      },
+    },
+    {
+      method: "GET",
+      pattern: `${script}/deployments`,
+      id: RouteId.listDeployments,
+      auth: "api",
+      handler: async (ctx) => ok({ deployments: [deploymentOf(findScript(core, ctx))] }),
+    },
+    {
+      method: "POST",
+      pattern: `${script}/deployments`,
+      id: RouteId.createDeployment,
+      auth: "api",
+      handler: async (ctx) => {
+        const record = findScript(core, ctx);
+        const body = (await readJsonBody(ctx.req, 1024 * 1024)) as { versions?: unknown } | null;
+        if (!Array.isArray(body?.versions)) throw badRequest('Body must be {"strategy": "percentage", "versions": [{"version_id", "percentage"}]}.');
+        return ok({ ...deploymentOf(record), id: randomUUID() });
+      },
+    },
+    {
+      method: "POST",
+      pattern: `${script}/versions`,
+      id: RouteId.createVersion,
+      auth: "api",
+      handler: async (ctx) => {
+        const record = await putScript(core, ctx);
+        return ok({
+          id: record.deploymentId,
+          number: record.puts,
+          metadata: { source: "api", created_on: record.modifiedOn, modified_on: record.modifiedOn, has_preview: false },
+          resources: {
+            bindings: record.bindings,
+            script: { etag: record.etag, handlers: scriptInfo(record).handlers, last_deployed_from: record.lastDeployedFrom ?? "api" },
+            script_runtime: { compatibility_date: record.compatibilityDate ?? "", compatibility_flags: record.compatibilityFlags, usage_model: record.usageModel },
+          },
+          startup_time_ms: 0,
+        });
+      },
+    },
+    {
+      method: "GET",
+      pattern: `${script}/secrets`,
+      id: RouteId.listSecrets,
+      auth: "api",
+      handler: async (ctx) => {
+        findScript(core, ctx);
+        return ok([]);
+      },
+    },
+    {
+      method: "GET",
+      pattern: `${script}/script-settings`,
+      id: RouteId.getScriptSettings,
+      auth: "api",
+      handler: async (ctx) => ok(scriptSettings(findScript(core, ctx))),
+    },
+    {
+      method: "PATCH",
+      pattern: `${script}/script-settings`,
+      id: RouteId.patchScriptSettings,
+      auth: "api",
+      handler: async (ctx) => {
+        const record = findScript(core, ctx);
+        const body = await readJsonBody(ctx.req, 1024 * 1024);
+        if (typeof body !== "object" || body === null || Array.isArray(body)) throw badRequest("Body must be a JSON object of settings.");
+        const patch = body as Record<string, unknown>;
+        if (patch.tags !== undefined) {
+          if (!Array.isArray(patch.tags) || !patch.tags.every((t) => typeof t === "string")) throw badRequest("tags must be an array of strings.");
+          record.tags = patch.tags as string[];
+        }
+        for (const key of ["observability", "logpush", "tail_consumers"] as const) if (patch[key] !== undefined) record.settings[key] = patch[key];
+        await core.persist();
+        return ok(scriptSettings(record));
+      },
+    },
+    {
+      method: "GET",
+      pattern: "/accounts/:account/workers/subdomain",
+      id: RouteId.getSubdomain,
+      auth: "api",
+      handler: async () => ok({ subdomain: "emulator" }),
+    },
+    {
+      method: "GET",
+      pattern: `${script}/subdomain`,
+      id: RouteId.getScriptSubdomain,
+      auth: "api",
+      handler: async (ctx) => {
+        findScript(core, ctx);
+        return ok({ enabled: true, previews_enabled: true });
+      },
+    },
+    {
+      method: "POST",
+      pattern: `${script}/subdomain`,
+      id: RouteId.postScriptSubdomain,
+      auth: "api",
+      handler: async (ctx) => {
+        findScript(core, ctx);
+        const body = (await readJsonBody(ctx.req, 64 * 1024)) as { enabled?: unknown; previews_enabled?: unknown } | null;
+        return ok({ enabled: body?.enabled !== false, previews_enabled: body?.previews_enabled !== false });
+      },
+    },
+  ];
+}
+
+function accountScript(core: EmulatorCore, ctx: RequestContext): ScriptRecord | undefined {
+  return core.state.accounts.get(ctx.account)?.scripts.get(scriptNameOf(ctx));
+}
+
+function deploymentOf(record: ScriptRecord): Record<string, unknown> {
+  return {
+    id: record.deploymentId,
+    source: "api",
+    strategy: "percentage",
+    author_email: "emulator@localhost",
+    created_on: record.modifiedOn,
+    annotations: {},
+    versions: [{ version_id: record.deploymentId, percentage: 100 }],
+  };
+}
+

