@@ -6,6 +6,8 @@ import { cp, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CloudflareClient, routes } from "../../src/cloudflare/index.js";
+import { deleteScript, deployAssets } from "../../src/deploy/index.js";
+import { buildManifest } from "../../src/manifest/index.js";
 import { startEmulator, type RunningEmulator } from "../../src/emulator/index.js";
 import { z } from "zod";
 import { PulumiProject, pulumiBinDir } from "./pulumi-project.js";
@@ -116,4 +118,80 @@ describe("UserWorkerAssets with the real CLI", () => {
     expect(preview.output).toMatch(/2 unchanged/);
     await rm(moved, { recursive: true, force: true });
   });
+
+  it("notices an out-of-band redeploy on refresh and repairs it", async () => {
+    const foreign = join(project.root, "foreign-site");
+    await cp(join(project.dir, "public"), foreign, { recursive: true });
+    await rm(join(foreign, "index.html"));
+    await deployAssets(api, { target: { accountId: ACCOUNT, namespace: "tenants", scriptName: "acme" }, assets: await buildManifest(foreign) });
+    expect((await stats()).namespaces.tenants!.scripts.acme!.manifest).not.toHaveProperty("/index.html");
+
+    const quiet = await project.ok(["preview"]);
+    expect(quiet.output).toMatch(/2 unchanged/); // without refresh the stored state still matches the program
+    const drift = await project.ok(["preview", "--refresh"]);
+    expect(drift.output).toMatch(/~ 1 to update/);
+    await project.ok(["up", "--yes", "--refresh"]);
+    expect((await stats()).namespaces.tenants!.scripts.acme!.manifest).toHaveProperty("/index.html");
+    expect((await project.ok(["preview", "--refresh"])).output).toMatch(/2 unchanged/);
+  });
+
+  it("drops an out-of-band deleted script on refresh and recreates it", async () => {
+    await deleteScript(api, { accountId: ACCOUNT, namespace: "tenants", scriptName: "acme" });
+    const refresh = await project.ok(["refresh", "--yes"]);
+    expect(refresh.output).toMatch(/- 1 deleted/);
+    const up = await project.ok(["up", "--yes"]);
+    expect(up.output).toMatch(/\+ 1 created/);
+    expect((await stats()).namespaces.tenants!.scripts.acme!.hasAssets).toBe(true);
+  });
+
+  it("replaces the script when the namespace or the script name changes", async () => {
+    await project.ok(["config", "set", "site:scriptName", "acme-2"]);
+    const preview = await project.ok(["preview"]);
+    expect(preview.output).toMatch(/\+-\s*1 to replace/);
+    await project.ok(["up", "--yes"]);
+    let live = await stats();
+    expect(live.namespaces.tenants!.scripts).not.toHaveProperty("acme");
+    expect(live.namespaces.tenants!.scripts["acme-2"]?.hasAssets).toBe(true);
+
+    await project.ok(["config", "set", "site:namespace", "other"]);
+    await project.ok(["up", "--yes"]);
+    live = await stats();
+    expect(live.namespaces.tenants!.scripts).not.toHaveProperty("acme-2");
+    expect(live.namespaces.other!.scripts["acme-2"]?.hasAssets).toBe(true);
+  });
+
+  it("keeps the token and every JWT out of the state", async () => {
+    const state = await project.exportStack();
+    expect(state).toContain("UserWorkerAssets");
+    expect(state).not.toContain(TOKEN);
+    expect(state).not.toMatch(/eyJ[\w-]+\.[\w-]+\.[\w-]+/);
+  });
+
+  it("destroy removes the script", async () => {
+    await project.ok(["destroy", "--yes"]);
+    expect((await stats()).namespaces.other!.scripts).not.toHaveProperty("acme-2");
+  });
 });
+
+describe("credentials from the environment", () => {
+  it("deploys with CLOUDFLARE_API_TOKEN and stores neither the token nor a JWT", async () => {
+    const envProject = await PulumiProject.create({
+      name: "wfp-e2e-env",
+      program: PROGRAM,
+      files: { "public/index.html": "<h1>env</h1>" },
+      env: { CLOUDFLARE_API_BASE_URL: emulator.url, CLOUDFLARE_API_TOKEN: TOKEN },
+    });
+    try {
+      await envProject.initStack("ci", { "site:accountId": ACCOUNT, "site:namespace": "tenants", "site:scriptName": "from-env" });
+      await envProject.ok(["up", "--yes"]);
+      expect((await stats()).namespaces.tenants!.scripts["from-env"]?.hasAssets).toBe(true);
+      const state = await envProject.exportStack();
+      expect(state).not.toContain(TOKEN);
+      expect(state).not.toMatch(/eyJ[\w-]+\.[\w-]+\.[\w-]+/);
+      await envProject.ok(["destroy", "--yes"]);
+    } finally {
+      await envProject.dispose();
+    }
+  });
+});
+
