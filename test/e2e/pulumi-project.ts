@@ -72,7 +72,7 @@ export class PulumiProject {
     const modules = join(this.dir, "node_modules");
     await mkdir(modules);
     for (const entry of await readdir(join(REPO_ROOT, "node_modules"))) {
-      if (entry === ".bin" || entry === ".package-lock.json") continue;
+      if (entry === ".bin" || entry === ".package-lock.json" || entry === "pulumi-wfp-assets") continue;
       await symlink(join(REPO_ROOT, "node_modules", entry), join(modules, entry));
     }
     await symlink(REPO_ROOT, join(modules, "pulumi-wfp-assets"));

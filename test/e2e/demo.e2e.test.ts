@@ -1,0 +1,152 @@
+/**
+ * `npm run demo` end to end: the real CLI deploys the example tenants into the emulator, which
+ * serves them through workerd; asserted over HTTP like a browser would see them.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { request } from "undici";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { REPO_ROOT, pulumiBinDir } from "./pulumi-project.js";
+
+let work: string;
+let sites: string;
+
+interface DemoRun {
+  child: ChildProcess;
+  output: () => string;
+  origin: string;
+  exited: Promise<number | null>;
+}
+
+function startDemo(extraArgs: string[] = []): Promise<DemoRun> {
+  const child = spawn(
+    join(REPO_ROOT, "node_modules", ".bin", "node"),
+    [join(REPO_ROOT, "scripts", "demo.mjs"), "--port", "0", "--dir", join(work, "state"), "--sites", sites, ...extraArgs],
+    { cwd: REPO_ROOT, env: { ...process.env, CI: "", NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  let output = "";
+  child.stdout!.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
+  child.stderr!.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
+  const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    const timer = setInterval(() => {
+      const serving = output.match(/Serving on (http:\/\/127\.0\.0\.1:\d+)/);
+      if (serving) {
+        clearInterval(timer);
+        resolve({ child, output: () => output, origin: serving[1]!, exited });
+      }
+    }, 100);
+    void exited.then((code) => {
+      clearInterval(timer);
+      if (!/Serving on/.test(output)) reject(new Error(`demo exited ${code} before serving:\n${output}`));
+    });
+  });
+}
+
+async function stopDemo(run: DemoRun): Promise<number | null> {
+  run.child.kill("SIGINT");
+  return run.exited;
+}
+
+async function get(run: DemoRun, tenant: string, path: string) {
+  const res = await request(`${run.origin}${path}`, { headers: { host: `${tenant}.tenants.localhost`, accept: "text/html,*/*" } });
+  return { status: res.statusCode, headers: res.headers, body: await res.body.text() };
+}
+
+async function workerdPids(): Promise<Set<string>> {
+  const pids = new Set<string>();
+  for (const pid of await readdir("/proc")) {
+    if (!/^\d+$/.test(pid)) continue;
+    const cmdline = await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "");
+    if (cmdline.includes("workerd")) pids.add(pid);
+  }
+  return pids;
+}
+
+beforeAll(async () => {
+  await pulumiBinDir();
+  work = await mkdtemp(join(tmpdir(), "wfp-demo-e2e-"));
+  sites = join(work, "tenant-sites");
+  await cp(join(REPO_ROOT, "examples", "tenant-sites"), sites, { recursive: true });
+}, 45 * 60_000);
+
+afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+describe("npm run demo", () => {
+  it("deploys the tenants and serves them as Cloudflare would", async () => {
+    const before = await workerdPids();
+    const run = await startDemo();
+    try {
+      expect(run.output()).toMatch(/spa-shop +http:\/\/spa-shop\.tenants\.localhost:\d+\//);
+
+      const spa = await get(run, "spa-shop", "/products/42");
+      expect(spa.status).toBe(200);
+      expect(spa.body).toContain("<title>Spa Shop</title>");
+
+      const missing = await get(run, "docs-site", "/missing-page");
+      expect(missing.status).toBe(404);
+      expect(missing.body).toContain("Page not found");
+
+      const home = await get(run, "docs-site", "/");
+      expect(home.headers["x-tenant"]).toBe("docs-site");
+
+      const moved = await get(run, "docs-site", "/old-guide");
+      expect(moved.status).toBe(301);
+      expect(moved.headers.location).toMatch(/\/guide\/$/);
+
+      const slash = await get(run, "docs-site", "/guide");
+      expect(slash.status).toBe(307);
+      expect(slash.headers.location).toMatch(/\/guide\/$/);
+      expect((await get(run, "docs-site", "/guide/install.html")).headers.location).toMatch(/\/guide\/install$/);
+
+      const api = await get(run, "api-portal", "/api/hello");
+      expect(api.status).toBe(200);
+      expect(JSON.parse(api.body)).toMatchObject({ tenant: "api-portal", message: "hello from the worker" });
+      const viaBinding = await get(run, "api-portal", "/api/page");
+      expect(viaBinding.headers["x-served-by"]).toBe("worker");
+      expect(viaBinding.body).toContain("API portal");
+      const asset = await get(run, "api-portal", "/");
+      expect(asset.headers["x-served-by"]).toBeUndefined();
+      expect(asset.body).toContain("API portal");
+    } finally {
+      expect(await stopDemo(run)).toBe(0);
+    }
+    const left = [...(await workerdPids())].filter((pid) => !before.has(pid));
+    expect(left).toEqual([]);
+  });
+
+  it("after editing one tenant's file, updates only that tenant and serves the change", async () => {
+    const page = join(sites, "docs-site", "public", "index.html");
+    await writeFile(page, (await readFile(page, "utf8")).replace("Product documentation", "Product documentation, edited"));
+    const run = await startDemo();
+    try {
+      const output = run.output();
+      const updated = [...output.matchAll(/~ pulumi-nodejs:dynamic\/wfp:UserWorkerAssets: \(update\)\s+\[urn=[^\]]*::tenants-([\w-]+)\]/g)].map((m) => m[1]);
+      expect(updated).toEqual(["docs-site"]);
+      expect(output).toMatch(/~ \/index\.html/);
+      expect(output).toMatch(/~ 1 updated/);
+      expect((await get(run, "docs-site", "/")).body).toContain("Product documentation, edited");
+    } finally {
+      expect(await stopDemo(run)).toBe(0);
+    }
+  });
+
+  it("running it again is a no-op deploy (--once exits after printing)", async () => {
+    const run = spawn(
+      join(REPO_ROOT, "node_modules", ".bin", "node"),
+      [join(REPO_ROOT, "scripts", "demo.mjs"), "--once", "--port", "0", "--dir", join(work, "state"), "--sites", sites],
+      { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let output = "";
+    run.stdout.setEncoding("utf8").on("data", (c: string) => (output += c));
+    run.stderr.setEncoding("utf8").on("data", (c: string) => (output += c));
+    const code = await new Promise<number | null>((resolve) => run.on("close", resolve));
+    expect(code, output).toBe(0);
+    expect(output).toMatch(/5 unchanged/);
+    expect(output).toMatch(/GET \/api\/hello +200/);
+  });
+});
