@@ -1,0 +1,64 @@
+package main
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"google.golang.org/protobuf/types/known/structpb"
+)
+
+// runtimeOptions are the `runtime.options` of Pulumi.yaml that change how a Node.js program is launched.
+type runtimeOptions struct {
+	// TypeScript makes @pulumi/pulumi's cmd/run register ts-node; Pulumi defaults it to true.
+	TypeScript bool
+	// TSConfigPath overrides ts-node's tsconfig.json (relative to the program directory).
+	TSConfigPath string
+	// NodeArgs are extra arguments for `node`, split on whitespace like the upstream host does.
+	NodeArgs []string
+}
+
+// parseRuntimeOptions merges the options the engine sends in ProgramInfo.Options over the ones given as
+// "-name=value" plugin flags. Values may arrive as booleans or as strings ("true"), depending on how
+// Pulumi.yaml was written.
+func parseRuntimeOptions(fromInfo *structpb.Struct, fromFlags map[string]string) (runtimeOptions, error) {
+	raw := map[string]any{}
+	for name, value := range fromFlags {
+		raw[name] = value
+	}
+	for name, value := range fromInfo.AsMap() {
+		raw[name] = value
+	}
+
+	opts := runtimeOptions{TypeScript: true}
+	for name, value := range raw {
+		switch name {
+		case "typescript":
+			enabled, err := optionBool(value)
+			if err != nil {
+				return runtimeOptions{}, fmt.Errorf("Pulumi.yaml runtime option typescript: %w", err)
+			}
+			opts.TypeScript = enabled
+		case "tsconfig":
+			opts.TSConfigPath = fmt.Sprint(value)
+		case "nodeargs":
+			opts.NodeArgs = strings.Fields(fmt.Sprint(value))
+		}
+	}
+	return opts, nil
+}
+
+func optionBool(value any) (bool, error) {
+	switch v := value.(type) {
+	case bool:
+		return v, nil
+	case string:
+		parsed, err := strconv.ParseBool(v)
+		if err != nil {
+			return false, fmt.Errorf("expected true or false, got %q", v)
+		}
+		return parsed, nil
+	default:
+		return false, fmt.Errorf("expected true or false, got %v", v)
+	}
+}
