@@ -1,4 +1,4 @@
-import type { CloudflareClient, RetryEvent } from "../cloudflare/index.js";
+import { CloudflareApiError, type CloudflareClient, type RetryEvent } from "../cloudflare/index.js";
 import type { AssetFile } from "../manifest/index.js";
 import { DeployError } from "./errors.js";
 import type { DeployEvent, ProgressListener } from "./progress.js";
@@ -6,7 +6,7 @@ import { scriptFormFactory } from "./script-form.js";
 import { putScript } from "./script.js";
 import { openUploadSession, type UploadSession } from "./session.js";
 import { BULK_UPLOAD_CONCURRENCY, uploadSessionBuckets } from "./upload.js";
-import type { DeployRequest, DeployResult } from "./types.js";
+import type { DeployRequest, DeployResult, LiveScript } from "./types.js";
 import { validateDeployRequest } from "./validate.js";
 
 export interface DeployOptions {
@@ -119,7 +119,20 @@ export async function deployAssets(
   }
 
   emit({ type: "script", route: target.namespace ? "namespace" : "account", assetsOnly: !request.worker });
-  const script = await putScript(client, target, scriptFormFactory(request, completionJwt), onRetry);
+  let script: LiveScript;
+  try {
+    script = await putScript(client, target, scriptFormFactory(request, completionJwt), onRetry);
+  } catch (error) {
+    if (!isRetriedPutRefused(error)) throw error;
+    // The first PUT may have been applied with its answer lost (a reset or timeout after the server acted);
+    // its retry then carries a completion JWT that attaches only once, and is refused. A fresh session over the
+    // same manifest finds every file stored and hands over a new completion JWT, and the PUT is idempotent.
+    // (Found by the reliability suite's lost-answer case, which ended with the new site live but an error.)
+    emit({ type: "session-renewed", reason: "the script upload was retried and refused; its first attempt may have been applied" });
+    const fresh = await open();
+    if (fresh.buckets.length > 0) throw error;
+    script = await putScript(client, target, scriptFormFactory(request, fresh.jwt), onRetry);
+  }
 
   const durationMs = Date.now() - started;
   const result: DeployResult = {
@@ -136,6 +149,11 @@ export async function deployAssets(
   };
   emit({ type: "done", uploadedFiles, uploadedBytes, cachedFiles: result.cachedFiles, buckets: bucketsSent, retries, durationMs });
   return result;
+}
+
+/** A script PUT that failed with 400 only after an earlier attempt of it went unanswered or failed. */
+function isRetriedPutRefused(error: unknown): boolean {
+  return error instanceof DeployError && error.step === "script" && error.cause instanceof CloudflareApiError && error.cause.status === 400 && error.cause.attempts > 1;
 }
 
 /** Same bytes + extension ⇒ same hash under several paths: upload the first, once. */

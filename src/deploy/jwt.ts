@@ -34,3 +34,15 @@ export function isJwtExpiring(jwt: string, nowMs: number, marginSeconds = 0): bo
   const { exp } = readJwtClaims(jwt);
   return exp !== undefined && exp - marginSeconds <= nowMs / 1000;
 }
+
+/**
+ * How long before `exp` a session should be renewed: `preferredSeconds`, but at most half of what the token
+ * had left when it was handed over. A server that grants tokens shorter than the preferred margin (the
+ * emulator's `jwt=S` fault, a short-lived token on a slow link) would otherwise have every bucket refused
+ * before it starts, and every renewal would bring another such token (reliability suite, JWT expiry cases).
+ */
+export function renewalMarginSeconds(jwt: string, nowMs: number, preferredSeconds: number): number {
+  const { exp } = readJwtClaims(jwt);
+  if (exp === undefined) return preferredSeconds;
+  return Math.min(preferredSeconds, Math.max(0, (exp - nowMs / 1000) / 2));
+}

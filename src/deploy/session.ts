@@ -1,12 +1,15 @@
 import {
+  CloudflareApiError,
   routes,
   uploadSessionResultSchema,
   type CloudflareClient,
   type RetryEvent,
   type ScriptTarget,
+  type UploadSessionResult,
 } from "../cloudflare/index.js";
 import type { Manifest } from "../manifest/index.js";
 import { DeployError } from "./errors.js";
+import { describeTarget } from "./script.js";
 
 export interface UploadSession {
   jwt: string;
@@ -26,13 +29,32 @@ export async function openUploadSession(
   manifest: Manifest,
   onRetry?: (event: RetryEvent) => void,
 ): Promise<UploadSession> {
-  const { result } = await client.request({
-    method: "POST",
-    path: routes.uploadSessionPath(target),
-    json: { manifest },
-    schema: uploadSessionResultSchema,
-    onRetry,
-  });
+  let result: UploadSessionResult;
+  try {
+    ({ result } = await client.request({
+      method: "POST",
+      path: routes.uploadSessionPath(target),
+      json: { manifest },
+      schema: uploadSessionResultSchema,
+      onRetry,
+    }));
+  } catch (error) {
+    // Like the upload and script steps, a failed session is a DeployError naming the step and the status
+    // (the reliability suite's persistent-failure case found it escaping as a bare CloudflareApiError).
+    if (error instanceof CloudflareApiError) {
+      const fix =
+        error.status === 401 || error.status === 403
+          ? `check that the API token is valid and may edit Workers scripts of account ${target.accountId}`
+          : "files uploaded so far are kept, so running the deploy again resumes";
+      throw new DeployError(
+        "session",
+        `Opening the asset upload session for ${describeTarget(target)} failed: ${error.message}. Nothing was attached, so the live worker was not changed; ${fix}.`,
+        error.status,
+        { cause: error },
+      );
+    }
+    throw error;
+  }
   const buckets = (result.buckets ?? []).filter((bucket) => bucket.length > 0);
   if (!result.jwt) {
     throw new DeployError(

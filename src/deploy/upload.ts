@@ -9,7 +9,7 @@ import {
 } from "../cloudflare/index.js";
 import { readAssetBase64, type AssetFile } from "../manifest/index.js";
 import { DeployError } from "./errors.js";
-import { isJwtExpiring } from "./jwt.js";
+import { isJwtExpiring, renewalMarginSeconds } from "./jwt.js";
 import { runPool } from "./pool.js";
 import type { DeployEvent } from "./progress.js";
 import type { UploadSession } from "./session.js";
@@ -66,6 +66,8 @@ export async function uploadSessionBuckets(
   };
   const newFiles = session.buckets.reduce((n, bucket) => n + bucket.length, 0);
   let limit = ctx.concurrency;
+  // Fixed when the session is handed over, so a token shorter than the margin still gets buckets sent.
+  const renewalMargin = renewalMarginSeconds(session.jwt, ctx.now(), JWT_EXPIRY_MARGIN_SECONDS);
   const onRetry = (retry: RetryEvent): void => {
     outcome.retries++;
     ctx.emit({ type: "retry", retry });
@@ -77,7 +79,7 @@ export async function uploadSessionBuckets(
 
   try {
     await runPool(session.buckets, () => limit, async (bucket, index) => {
-      if (outcome.sessionExpired || isJwtExpiring(session.jwt, ctx.now(), JWT_EXPIRY_MARGIN_SECONDS)) {
+      if (outcome.sessionExpired || isJwtExpiring(session.jwt, ctx.now(), renewalMargin)) {
         throw new SessionLapsed("upload JWT expired");
       }
       const parts = await readBucket(ctx, bucket);
