@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { isJwtExpiring, readJwtClaims } from "../../src/deploy/index.js";
 import { runPool } from "../../src/deploy/pool.js";
+import { renewalMarginSeconds } from "../../src/deploy/jwt.js";
 
 const jwt = (claims: object): string =>
   `${Buffer.from('{"alg":"HS256"}').toString("base64url")}.${Buffer.from(JSON.stringify(claims)).toString("base64url")}.sig`;
@@ -25,6 +26,24 @@ describe("readJwtClaims", () => {
     expect(isJwtExpiring(token, 900_000)).toBe(false);
     expect(isJwtExpiring(token, 900_000, 200)).toBe(true);
     expect(isJwtExpiring(token, 1_000_000)).toBe(true);
+  });
+});
+
+describe("renewalMarginSeconds", () => {
+  it("keeps the preferred margin for long-lived tokens", () => {
+    expect(renewalMarginSeconds(jwt({ exp: 4600 }), 1_000_000, 30)).toBe(30);
+  });
+
+  it("shrinks to half the remaining life for short-lived tokens, so they remain usable", () => {
+    const token = jwt({ exp: 1010 });
+    const margin = renewalMarginSeconds(token, 1_000_000, 30);
+    expect(margin).toBe(5);
+    expect(isJwtExpiring(token, 1_000_000, margin)).toBe(false);
+  });
+
+  it("is the preferred margin when expiry is unknown, and never negative", () => {
+    expect(renewalMarginSeconds("not-a-jwt", 0, 30)).toBe(30);
+    expect(renewalMarginSeconds(jwt({ exp: 10 }), 1_000_000, 30)).toBe(0);
   });
 });
 

@@ -76,7 +76,7 @@ afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-describe("npm run demo", () => {
+describe("npm run demo", { timeout: 300_000 }, () => {
   it("deploys the tenants and serves them as Cloudflare would", async () => {
     const before = await workerdPids();
     const run = await startDemo();

@@ -74,7 +74,7 @@ afterAll(async () => {
   await emulator?.close();
 });
 
-describe("UserWorkerAssets with the real CLI", () => {
+describe("UserWorkerAssets with the real CLI", { timeout: 300_000 }, () => {
   it("deploys, then a second up and a preview change nothing", async () => {
     const up = await project.ok(["up", "--yes"]);
     expect(up.output).toMatch(/\+ 2 created/);
@@ -173,7 +173,7 @@ describe("UserWorkerAssets with the real CLI", () => {
   });
 });
 
-describe("credentials from the environment", () => {
+describe("credentials from the environment", { timeout: 300_000 }, () => {
   it("deploys with CLOUDFLARE_API_TOKEN and stores neither the token nor a JWT", async () => {
     const envProject = await PulumiProject.create({
       name: "wfp-e2e-env",
