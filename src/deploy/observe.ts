@@ -1,24 +1,18 @@
 import { z } from "zod";
-import { CloudflareApiError, routes, type CloudflareClient, type ScriptTarget } from "../cloudflare/index.js";
+import {
+  CloudflareApiError,
+  routes,
+  scriptInfoSchema,
+  scriptObjectSchema,
+  type CloudflareClient,
+  type ScriptTarget,
+} from "../cloudflare/index.js";
 import { DeployError } from "./errors.js";
 import { describeTarget, toScriptInfo } from "./script.js";
 import type { LiveScript } from "./types.js";
 
-const scriptFields = z
-  .object({
-    id: z.string().nullish(),
-    etag: z.string().nullish(),
-    created_on: z.string().nullish(),
-    modified_on: z.string().nullish(),
-    has_assets: z.boolean().nullish(),
-    has_modules: z.boolean().nullish(),
-  })
-  .loose();
-
-/** `GET …/dispatch/namespaces/{ns}/scripts/{name}` wraps the script object. */
-const namespaceScriptSchema = z.object({ script: scriptFields }).loose();
 /** Account scripts are observed through the list: `GET …/workers/scripts/{name}` returns code, not JSON. */
-const accountScriptListSchema = z.array(scriptFields);
+const accountScriptListSchema = z.array(scriptObjectSchema);
 
 /**
  * Observes the live script, for drift detection. `undefined` = the script does not exist
@@ -31,7 +25,7 @@ export async function getScript(client: CloudflareClient, target: ScriptTarget):
       const { result } = await client.request({
         method: "GET",
         path: routes.scriptPath(target),
-        schema: namespaceScriptSchema,
+        schema: scriptInfoSchema,
       });
       return toScriptInfo(result.script, target.scriptName);
     }

@@ -3,6 +3,7 @@ import {
   routes,
   scriptResultSchema,
   type CloudflareClient,
+  type ScriptObject,
   type RetryEvent,
   type ScriptTarget,
 } from "../cloudflare/index.js";
@@ -10,16 +11,7 @@ import { DeployError } from "./errors.js";
 import type { LiveScript } from "./types.js";
 import type { FormData } from "undici";
 
-type ScriptResult = {
-  id?: string | null;
-  etag?: string | null;
-  created_on?: string | null;
-  modified_on?: string | null;
-  has_assets?: boolean | null;
-  has_modules?: boolean | null;
-};
-
-export function toScriptInfo(result: ScriptResult, fallbackId: string): LiveScript {
+export function toScriptInfo(result: ScriptObject, fallbackId: string): LiveScript {
   return {
     id: result.id ?? fallbackId,
     etag: result.etag ?? "",
@@ -46,7 +38,7 @@ export async function putScript(
       schema: scriptResultSchema,
       onRetry,
     });
-    return toScriptInfo(result as ScriptResult, target.scriptName);
+    return toScriptInfo(result, target.scriptName);
   } catch (error) {
     if (error instanceof CloudflareApiError) {
       throw new DeployError(
