@@ -15,6 +15,7 @@ import { scriptRoutes } from "./routes/scripts.js";
 import { sessionRoutes } from "./routes/sessions.js";
 import { uploadRoutes } from "./routes/uploads.js";
 import { wranglerRoutes } from "./routes/wrangler.js";
+import { SiteServer } from "./serve/site-server.js";
 
 export const API_PREFIX = "/client/v4";
 export const STATS_PATH = "/__emulator/stats";
@@ -22,9 +23,10 @@ export const STATS_PATH = "/__emulator/stats";
 /**
  * The request pipeline: route → count → inject faults (gateway-level faults happen before auth, as they would at
  * Cloudflare's edge) → authenticate → handle → envelope. Unknown routes get Cloudflare's 404 envelope and a
- * warning, so a client calling something the emulator lacks is obvious.
+ * warning, so a client calling something the emulator lacks is obvious. Requests for deployed sites (by Host, or
+ * under /__sites) go to the site server instead (serve/).
  */
-export function createEmulatorServer(core: EmulatorCore): { server: http.Server; stop(): Promise<void> } {
+export function createEmulatorServer(core: EmulatorCore, sites: SiteServer = new SiteServer(core)): { server: http.Server; stop(): Promise<void> } {
   const router = new Router<RouteDef>();
   for (const route of [...namespaceRoutes(core), ...sessionRoutes(core), ...uploadRoutes(core), ...scriptRoutes(core), ...wranglerRoutes(core), ...miscRoutes()]) {
     router.add({ method: route.method, pattern: route.pattern, value: route });
@@ -47,6 +49,7 @@ export function createEmulatorServer(core: EmulatorCore): { server: http.Server;
   });
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    if (await sites.handle(req, res)) return;
     const method = req.method ?? "GET";
     const url = new URL(req.url ?? "/", "http://emulator.invalid");
     if (url.pathname === STATS_PATH) return serveStats(req, res, method);
@@ -107,11 +110,12 @@ export function createEmulatorServer(core: EmulatorCore): { server: http.Server;
 
   return {
     server,
-    /** Cancels stalls and waits for handlers still running (their sockets are already gone). */
+    /** Cancels stalls, waits for handlers still running (their sockets are already gone), stops the sites' workerd. */
     stop: async () => {
       for (const t of stalls) clearTimeout(t);
       stalls.clear();
       await Promise.allSettled([...inFlight]);
+      await sites.close();
     },
   };
 }

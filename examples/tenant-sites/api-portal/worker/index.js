@@ -9,7 +9,7 @@ export default {
     }
     if (url.pathname === "/api/page") {
       // Fetch an asset through the binding and add a header to it.
-      const asset = await env.ASSETS.fetch(new Request(new URL("/index.html", url), request));
+      const asset = await env.ASSETS.fetch(new Request(new URL("/", url), request));
       const response = new Response(asset.body, asset);
       response.headers.set("X-Served-By", "worker");
       return response;
