@@ -1,0 +1,77 @@
+/** `wfp-assets deploy`, run as the compiled CLI against the emulator. */
+import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { CloudflareClient, routes } from "../../src/cloudflare/index.js";
+import { startEmulator, type RunningEmulator } from "../../src/emulator/index.js";
+
+const REPO = resolve(__dirname, "..", "..");
+const ACCOUNT = "0123456789abcdef0123456789abcdef";
+const TOKEN = "cli-deploy-token-5e1f";
+
+let emulator: RunningEmulator;
+let work: string;
+
+function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    execFile(join(REPO, "node_modules", ".bin", "node"), [join(REPO, "dist", "cli.js"), ...args], { env: { ...process.env, ...env } }, (error, stdout, stderr) =>
+      done({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+beforeAll(async () => {
+  if (!existsSync(join(REPO, "dist", "cli.js"))) throw new Error("dist/ is missing: run `npm run build` (npm test does it first).");
+  emulator = await startEmulator({ tokens: [TOKEN] });
+  const api = new CloudflareClient({ baseUrl: emulator.url, credentials: { apiToken: TOKEN } });
+  await api.request({ method: "POST", path: routes.namespacesPath(ACCOUNT), json: { name: "cli" }, schema: z.unknown() });
+  await api.close();
+  work = await mkdtemp(join(tmpdir(), "wfp-cli-deploy-"));
+  await mkdir(join(work, "site"));
+  await writeFile(join(work, "site", "index.html"), "<h1>cli</h1>");
+  await writeFile(join(work, "site", "_redirects"), "/old / 301\n");
+  await writeFile(join(work, "worker.js"), "export default { fetch(r, env) { return env.ASSETS.fetch(r) } }");
+});
+
+afterAll(async () => {
+  await emulator?.close();
+  await rm(work, { recursive: true, force: true });
+});
+
+const env = (): Record<string, string> => ({ CLOUDFLARE_API_BASE_URL: emulator.url, CLOUDFLARE_API_TOKEN: TOKEN });
+
+describe("wfp-assets deploy", () => {
+  it("deploys a folder with a worker and prints progress, then JSON", async () => {
+    const args = ["deploy", join(work, "site"), "--account", ACCOUNT, "--namespace", "cli", "--script", "site"];
+    const first = await cli([...args, "--main", join(work, "worker.js"), "--assets-binding", "ASSETS", "--compatibility-date", "2025-06-01", "--not-found-handling", "404-page"], env());
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stderr).toMatch(/1 new of 1 file/);
+    expect(first.stdout).toMatch(/deployed site: etag [0-9a-f]+, 1 files/);
+    const script = (await emulator.stats()).accounts[ACCOUNT]!.namespaces.cli!.scripts.site!;
+    expect(script).toMatchObject({ mainModule: "worker.js", assetConfig: { not_found_handling: "404-page", _redirects: "/old / 301\n" } });
+
+    const again = await cli([...args, "--json"], env());
+    expect(again.code, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ uploadedFiles: 0, cachedFiles: 1 });
+  });
+
+  it("refuses bad usage with exit code 2 and says what is missing", async () => {
+    const noAccount = await cli(["deploy", join(work, "site"), "--script", "x"], env());
+    expect(noAccount.code).toBe(2);
+    expect(noAccount.stderr).toMatch(/--account is required/);
+    const badHandling = await cli(["deploy", join(work, "site"), "--account", ACCOUNT, "--namespace", "cli", "--script", "x", "--html-handling", "sometimes"], env());
+    expect(badHandling.code).toBe(1);
+    expect(badHandling.stderr).toMatch(/htmlHandling "sometimes" is not one of/);
+    expect((await emulator.stats()).accounts[ACCOUNT]!.namespaces.cli!.scripts).not.toHaveProperty("x");
+  });
+
+  it("names the missing credentials", async () => {
+    const result = await cli(["deploy", join(work, "site"), "--account", ACCOUNT, "--script", "x"], { CLOUDFLARE_API_TOKEN: "", CLOUDFLARE_API_BASE_URL: emulator.url });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/CLOUDFLARE_API_TOKEN/);
+  });
+});
