@@ -4,7 +4,7 @@
  */
 
 /** The version this emulator is built and tested against (package.json peerDependencies). */
-export const MINIFLARE_VERSION = "5.20261117.0-beta";
+export const MINIFLARE_VERSION = "5.20261023.3-beta";
 
 export type MiniflareModule = typeof import("miniflare");
 export type MiniflareLoader = () => Promise<MiniflareModule>;
