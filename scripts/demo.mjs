@@ -129,6 +129,8 @@ async function pulumiEnv(options, emulator, token) {
       PULUMI_HOME: path.join(options.dir, "pulumi-home"),
       CLOUDFLARE_API_BASE_URL: emulator.url,
       CLOUDFLARE_API_TOKEN: token,
+      // Read by examples/demo/index.ts; not stack config, so a run with --sites leaves no trace.
+      ...(options.sites ? { WFP_DEMO_SITES: options.sites } : {}),
     },
   };
 }
@@ -181,7 +183,6 @@ async function main() {
     await ensureNamespace(undici, emulator, token);
     const cli = await pulumiEnv(options, emulator, token);
     await pulumi(cli, ["stack", "select", "--create", STACK, "--non-interactive"]);
-    if (options.sites) await pulumi(cli, ["config", "set", "--stack", STACK, "sitesDirectory", options.sites]);
     await pulumi(cli, ["up", "--yes", "--diff", "--stack", STACK, "--non-interactive"]);
     await printSites(undici, emulator);
   } catch (error) {

@@ -13,7 +13,8 @@ const config = new pulumi.Config();
 const tenants = new TenantSites("tenants", {
   accountId: config.get("accountId") ?? EMULATOR_ACCOUNT,
   namespace: config.get("namespace") ?? "tenants",
-  sitesDirectory: config.get("sitesDirectory") ?? "../tenant-sites",
+  // `npm run demo -- --sites DIR` passes WFP_DEMO_SITES; stack config wins when set.
+  sitesDirectory: config.get("sitesDirectory") ?? process.env.WFP_DEMO_SITES ?? "../tenant-sites",
 });
 
 export const namespace = config.get("namespace") ?? "tenants";

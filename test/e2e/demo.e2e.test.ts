@@ -3,6 +3,7 @@
  * serves them through workerd; asserted over HTTP like a browser would see them.
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
 import { cp, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -150,5 +151,9 @@ describe("npm run demo", { timeout: 300_000 }, () => {
     expect(code, output).toBe(0);
     expect(output).toMatch(/5 unchanged/);
     expect(output).toMatch(/GET \/api\/hello +200/);
+    // The runs above used their own --dir and --sites: nothing of theirs may leak into the project's own config.
+    expect(existsSync(join(REPO_ROOT, "Pulumi.demo.yaml"))).toBe(false);
+    const stackConfig = join(REPO_ROOT, ".demo", "Pulumi.demo.yaml");
+    if (existsSync(stackConfig)) expect(await readFile(stackConfig, "utf8")).not.toContain(work);
   });
 });
