@@ -27,7 +27,9 @@ export const userWorkerAssetsProvider: ProviderWithConfig = {
   async check(_olds: Record<string, unknown>, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> {
     const engine: Engine = require(ENGINE_MODULE);
     const result = engine.check(news);
-    return result.failures.length > 0 ? { failures: result.failures } : { inputs: result.inputs };
+    // Credentials are resolved (not used) here so that a stack without any fails in preview, before any API call.
+    const failures = [...result.failures, ...engine.credentialFailures(this.overrides ?? {})];
+    return failures.length > 0 ? { failures } : { inputs: result.inputs };
   },
 
   async diff(_id: string, olds: ProviderOutputs, news: Record<string, unknown>): Promise<pulumi.dynamic.DiffResult> {

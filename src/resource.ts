@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { userWorkerAssetsProvider } from "./provider.js";
 import { prepareAssetConfig, prepareAssets, prepareWorker } from "./resource/prepare.js";
 import type { UserWorkerAssetsArgs } from "./resource/args.js";
+import { preparing } from "./resource/program-error.js";
 
 /** Recorded as an input: when the provider code changes, diff sees it and the new code is saved in state. */
 export const PROVIDER_VERSION: string = (
@@ -49,8 +50,12 @@ export class UserWorkerAssets extends pulumi.dynamic.Resource {
     // resource in preview) does not make the whole file list unknown.
     const assets = pulumi
       .all([args.directory, args.ignore, args.hashSalt, args.maxFiles])
-      .apply(([directory, ignore, hashSalt, maxFiles]) => prepareAssets({ directory, ignore, hashSalt, maxFiles }, cwd));
-    const worker = pulumi.output(args.worker).apply((w) => prepareWorker(w as Parameters<typeof prepareWorker>[0], cwd));
+      .apply(([directory, ignore, hashSalt, maxFiles]) =>
+        preparing(name, () => prepareAssets({ directory, ignore, hashSalt, maxFiles }, cwd)),
+      );
+    const worker = pulumi
+      .output(args.worker)
+      .apply((w) => preparing(name, () => prepareWorker(w as Parameters<typeof prepareWorker>[0], cwd)));
     const assetConfig = pulumi
       .all([pulumi.output(args.assetConfig), assets])
       .apply(([config, prepared]) => prepareAssetConfig(config as Parameters<typeof prepareAssetConfig>[0], prepared));

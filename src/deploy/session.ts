@@ -42,10 +42,7 @@ export async function openUploadSession(
     // Like the upload and script steps, a failed session is a DeployError naming the step and the status
     // (the reliability suite's persistent-failure case found it escaping as a bare CloudflareApiError).
     if (error instanceof CloudflareApiError) {
-      const fix =
-        error.status === 401 || error.status === 403
-          ? `check that the API token is valid and may edit Workers scripts of account ${target.accountId}`
-          : "files uploaded so far are kept, so running the deploy again resumes";
+      const fix = sessionFailureFix(error, target);
       throw new DeployError(
         "session",
         `Opening the asset upload session for ${describeTarget(target)} failed: ${error.message}. Nothing was attached, so the live worker was not changed; ${fix}.`,
@@ -73,6 +70,26 @@ export async function openUploadSession(
     }
   }
   return { jwt: result.jwt, buckets };
+}
+
+/**
+ * What the user can do about a refused session. A 404 here is never transient: the namespace (or, for an
+ * account script, the account) is missing or invisible to the token, so "run it again" would only repeat it.
+ */
+function sessionFailureFix(error: CloudflareApiError, target: ScriptTarget): string {
+  if (error.status === 401 || error.status === 403) {
+    return (
+      `check that the API token is valid and may edit Workers scripts of account ${target.accountId} ` +
+      "(it comes from the `cloudflare:apiToken` stack config or CLOUDFLARE_API_TOKEN)"
+    );
+  }
+  if (error.status === 404) {
+    return target.namespace
+      ? `the dispatch namespace "${target.namespace}" does not exist in account ${target.accountId} (or the token cannot see it): ` +
+          `create it (wrangler dispatch-namespace create ${target.namespace}, or a dispatch namespace resource in the same stack) or fix \`namespace\``
+      : `account ${target.accountId} was not found or the token has no access to it: check \`accountId\` and the token's account`;
+  }
+  return "files uploaded so far are kept, so running the deploy again resumes";
 }
 
 const manifestHashes = new WeakMap<Manifest, Set<string>>();

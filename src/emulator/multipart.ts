@@ -28,6 +28,9 @@ export interface MultipartLimits {
 }
 
 export async function consumeMultipart(req: IncomingMessage, limits: MultipartLimits, onPart: (part: MultipartPart) => Promise<void>): Promise<void> {
+  // A client can hang up while the request waits (a latency fault) before anyone listens for "close": the
+  // event is gone by now, and waiting for the body would never end (and would hold up close()).
+  if (req.destroyed && !req.complete) throw badRequest("The client closed the connection before the body was complete.");
   const type = req.headers["content-type"] ?? "";
   if (!/^multipart\/form-data\s*;/i.test(type)) {
     throw badRequest(`Expected a multipart/form-data body, got Content-Type "${type || "(none)"}".`);

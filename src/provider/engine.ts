@@ -185,4 +185,4 @@ export async function remove(props: ProviderOutputs, overrides: ConfigOverrides)
   }
 }
 
-export { readProviderConfig } from "./settings.js";
+export { credentialFailures, readProviderConfig } from "./settings.js";

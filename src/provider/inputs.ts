@@ -57,10 +57,16 @@ export const workerInputSchema = z
     path: ["mainModule"],
   });
 
+/** zod's default ("Invalid option") names neither the value given nor the property; these do both. */
+function unknownOption(property: string, allowed: readonly string[]) {
+  return (issue: { input?: unknown }): string =>
+    `${property} ${JSON.stringify(issue.input) ?? String(issue.input)} is not supported; use one of ${allowed.map((v) => `"${v}"`).join(", ")}`;
+}
+
 export const assetConfigInputSchema = z
   .object({
-    htmlHandling: z.enum(HTML_HANDLING_VALUES).optional(),
-    notFoundHandling: z.enum(NOT_FOUND_HANDLING_VALUES).optional(),
+    htmlHandling: z.enum(HTML_HANDLING_VALUES, { error: unknownOption("htmlHandling", HTML_HANDLING_VALUES) }).optional(),
+    notFoundHandling: z.enum(NOT_FOUND_HANDLING_VALUES, { error: unknownOption("notFoundHandling", NOT_FOUND_HANDLING_VALUES) }).optional(),
     runWorkerFirst: z
       .union([z.boolean(), z.array(z.string().regex(/^!?\//, { error: 'rules start with "/" or "!/", e.g. "/api/*"' }))])
       .optional(),

@@ -1,4 +1,11 @@
-import { CloudflareClient, resolveCloudflareConfig, type ClientOptions, type ConfigOverrides } from "../cloudflare/index.js";
+import {
+  CloudflareClient,
+  CloudflareConfigError,
+  MissingCredentialsError,
+  resolveCloudflareConfig,
+  type ClientOptions,
+  type ConfigOverrides,
+} from "../cloudflare/index.js";
 
 /** The stack config keys the provider reads (namespace `cloudflare:`), as @pulumi/cloudflare names them. */
 export const CONFIG_KEYS = {
@@ -30,4 +37,19 @@ export function readProviderConfig(config: ConfigReader): ConfigOverrides {
 export function createClient(overrides: ConfigOverrides, onRetry?: ClientOptions["onRetry"]): CloudflareClient {
   const { baseUrl, credentials } = resolveCloudflareConfig({ env: process.env, overrides });
   return new CloudflareClient({ baseUrl, credentials, onRetry, userAgent: "pulumi-wfp-assets" });
+}
+
+/**
+ * Missing or unusable credentials / base URL as check() failures, so `pulumi preview` reports them before any
+ * API call instead of `pulumi up` failing at its first request. Nothing is sent anywhere: a token that is set but
+ * rejected can only be found out by the API, at deploy time. (`property: ""` = the resource as a whole.)
+ */
+export function credentialFailures(overrides: ConfigOverrides, env: NodeJS.ProcessEnv = process.env): Array<{ property: string; reason: string }> {
+  try {
+    resolveCloudflareConfig({ env, overrides });
+    return [];
+  } catch (error) {
+    if (error instanceof MissingCredentialsError || error instanceof CloudflareConfigError) return [{ property: "", reason: error.message }];
+    throw error;
+  }
 }

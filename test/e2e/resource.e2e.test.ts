@@ -10,7 +10,7 @@ import { deleteScript, deployAssets } from "../../src/deploy/index.js";
 import { buildManifest } from "../../src/manifest/index.js";
 import { startEmulator, type RunningEmulator } from "../../src/emulator/index.js";
 import { z } from "zod";
-import { PulumiProject, pulumiBinDir } from "./pulumi-project.js";
+import { guardSecrets, PulumiProject, pulumiBinDir } from "./pulumi-project.js";
 
 const ACCOUNT = "0123456789abcdef0123456789abcdef";
 const TOKEN = "e2e-token-4f2a9c1b7d";
@@ -61,6 +61,7 @@ beforeAll(async () => {
     },
     env: { CLOUDFLARE_API_BASE_URL: emulator.url },
   });
+  project.secrets.add(TOKEN);
   await project.initStack(
     "dev",
     { "site:accountId": ACCOUNT, "site:namespace": "tenants", "site:scriptName": "acme" },
@@ -75,6 +76,9 @@ afterAll(async () => {
 });
 
 describe("UserWorkerAssets with the real CLI", { timeout: 300_000 }, () => {
+  // Every pulumi run's output is checked for the token and for JWTs; after each test, the exported state too.
+  guardSecrets(() => [project]);
+
   it("deploys, then a second up and a preview change nothing", async () => {
     const up = await project.ok(["up", "--yes"]);
     expect(up.output).toMatch(/\+ 2 created/);
@@ -112,8 +116,7 @@ describe("UserWorkerAssets with the real CLI", { timeout: 300_000 }, () => {
   it("is a no-op from another absolute path", async () => {
     const moved = join(project.root, "moved-project");
     await cp(project.dir, moved, { recursive: true, verbatimSymlinks: true });
-    const clone = Object.create(PulumiProject.prototype) as PulumiProject;
-    Object.assign(clone, { dir: moved, root: project.root, env: project.env });
+    const clone = project.withDir(moved);
     const preview = await clone.ok(["preview", "--diff", "--stack", "dev"]);
     expect(preview.output).toMatch(/2 unchanged/);
     await rm(moved, { recursive: true, force: true });
@@ -165,6 +168,9 @@ describe("UserWorkerAssets with the real CLI", { timeout: 300_000 }, () => {
     expect(state).toContain("UserWorkerAssets");
     expect(state).not.toContain(TOKEN);
     expect(state).not.toMatch(/eyJ[\w-]+\.[\w-]+\.[\w-]+/);
+    // The same check as the guard's, and the serialized provider it looks at is there.
+    const { dev } = await project.checkStateForSecrets();
+    expect(dev!.resources?.some((r) => r.type.endsWith("UserWorkerAssets"))).toBe(true);
   });
 
   it("destroy removes the script", async () => {
@@ -181,6 +187,7 @@ describe("credentials from the environment", { timeout: 300_000 }, () => {
       files: { "public/index.html": "<h1>env</h1>" },
       env: { CLOUDFLARE_API_BASE_URL: emulator.url, CLOUDFLARE_API_TOKEN: TOKEN },
     });
+    envProject.secrets.add(TOKEN);
     try {
       await envProject.initStack("ci", { "site:accountId": ACCOUNT, "site:namespace": "tenants", "site:scriptName": "from-env" });
       await envProject.ok(["up", "--yes"]);
@@ -188,6 +195,7 @@ describe("credentials from the environment", { timeout: 300_000 }, () => {
       const state = await envProject.exportStack();
       expect(state).not.toContain(TOKEN);
       expect(state).not.toMatch(/eyJ[\w-]+\.[\w-]+\.[\w-]+/);
+      await envProject.checkStateForSecrets();
       await envProject.ok(["destroy", "--yes"]);
     } finally {
       await envProject.dispose();
