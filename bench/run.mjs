@@ -1,27 +1,38 @@
 // Benchmarks, run against the compiled library: `npm run bench` (builds dist/ first), or
-// `node bench/run.mjs [--rounds N] [--only NAME]` after a build. Speed is measured here, never asserted in tests.
+// `node bench/run.mjs [--rounds N] [--only NAME[,NAME…]]` after a build. Speed is measured here, never asserted in tests.
 //
 // Each benchmark is a module exporting `name`, `description` and `run(context) → { rows, figures }`;
 // add one by writing bench/<name>.mjs and listing it in BENCHMARKS. Every run writes
-// bench/results/latest.json (git-ignored) with the machine description next to the figures.
+// bench/results/latest.json (git-ignored) with the machine description and load next to the figures.
 import { createRequire } from "node:module";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { loadAverage } from "./lib/measure.mjs";
+import { writeSyntheticSite } from "./lib/sites.mjs";
+import { wranglerVersion } from "./lib/wrangler.mjs";
 
-const BENCHMARKS = ["./manifest-build.mjs"];
+export { writeSyntheticSite };
+
+const BENCHMARKS = ["./manifest-build.mjs", "./deploy.mjs", "./pulumi-site.mjs", "./big-site.mjs", "./tenants.mjs"];
 
 const here = path.dirname(fileURLToPath(import.meta.url));
+const repoRoot = path.resolve(here, "..");
 const require = createRequire(import.meta.url);
 
 const { values: args } = parseArgs({
   options: {
     rounds: { type: "string", default: "5" },
     only: { type: "string" },
+    help: { type: "boolean", short: "h" },
   },
 });
+if (args.help) {
+  console.log(`usage: node bench/run.mjs [--rounds N] [--only NAME[,NAME…]]\nbenchmarks: ${BENCHMARKS.map((f) => path.basename(f, ".mjs")).join(", ")}`);
+  process.exit(0);
+}
 const rounds = Number(args.rounds);
 if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a positive whole number, got ${args.rounds}`);
 
@@ -33,38 +44,9 @@ try {
   process.exit(2);
 }
 
-/** mulberry32: a tiny seeded PRNG, so every run hashes the same bytes. */
-function seededRandom(seed) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/**
- * Writes a synthetic site: `directories` × `filesPerDirectory` files of `fileSize` printable bytes,
- * extensions cycling through `extensions`. Returns the file list (relative posix paths) for raw loops.
- */
-export function writeSyntheticSite(root, { directories, filesPerDirectory, fileSize, extensions, seed }) {
-  const random = seededRandom(seed);
-  const files = [];
-  const content = Buffer.alloc(fileSize);
-  for (let d = 0; d < directories; d++) {
-    const dir = path.join(root, `section-${String(d).padStart(3, "0")}`);
-    fs.mkdirSync(dir, { recursive: true });
-    for (let f = 0; f < filesPerDirectory; f++) {
-      for (let i = 0; i < fileSize; i++) content[i] = 32 + Math.floor(random() * 95);
-      const relative = `section-${String(d).padStart(3, "0")}/page-${f}.${extensions[f % extensions.length]}`;
-      fs.writeFileSync(path.join(root, relative), content);
-      files.push(relative);
-    }
-  }
-  return files;
-}
+/** The project's Node 24 (a devDependency) for every child process, whatever Node runs this script. */
+const repoNode = path.join(repoRoot, "node_modules", ".bin", "node");
+const node = fs.existsSync(repoNode) ? repoNode : process.execPath;
 
 function machine() {
   const cpus = os.cpus();
@@ -74,39 +56,75 @@ function machine() {
     totalMemoryMiB: Math.round(os.totalmem() / 1024 / 1024),
     node: process.version,
     os: `${os.type()} ${os.release()} ${os.arch()}`,
+    wrangler: wranglerVersion(repoRoot),
   };
 }
 
 function printTable(title, rows) {
   console.log(`\n${title}`);
-  const columns = Object.keys(rows[0] ?? {});
-  const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c]).length)));
-  const line = (cells) => cells.map((cell, i) => String(cell).padStart(widths[i])).join("  ");
+  const columns = [...new Set(rows.flatMap((row) => Object.keys(row)))];
+  const cell = (row, column) => {
+    const value = row[column];
+    if (value === undefined) return "";
+    if (column === "met") return value ? "met" : "MISSED";
+    return String(value);
+  };
+  const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => cell(r, c).length)));
+  const line = (cells) => cells.map((text, i) => (i === 0 ? text.padEnd(widths[i]) : text.padStart(widths[i]))).join("  ");
   console.log(line(columns));
-  for (const row of rows) console.log(line(columns.map((c) => row[c])));
+  for (const row of rows) console.log(line(columns.map((c) => cell(row, c))));
 }
 
-const selected = BENCHMARKS.filter((file) => !args.only || path.basename(file, ".mjs") === args.only);
-if (selected.length === 0) throw new Error(`no benchmark named ${args.only}; have ${BENCHMARKS.join(", ")}`);
+const wanted = args.only ? args.only.split(",").map((name) => name.trim()) : undefined;
+const selected = BENCHMARKS.filter((file) => !wanted || wanted.includes(path.basename(file, ".mjs")));
+for (const name of wanted ?? []) {
+  if (!BENCHMARKS.some((file) => path.basename(file, ".mjs") === name)) {
+    throw new Error(`no benchmark named ${name}; have ${BENCHMARKS.map((f) => path.basename(f, ".mjs")).join(", ")}`);
+  }
+}
 
-const results = { date: new Date().toISOString(), machine: machine(), rounds, benchmarks: {} };
-console.log(`machine: ${results.machine.cpus} × ${results.machine.cpuModel}, ${results.machine.os}, Node ${results.machine.node}`);
+const started = performance.now();
+const results = { date: new Date().toISOString(), machine: machine(), rounds, loadAverageAtStart: loadAverage(), benchmarks: {} };
+console.log(
+  `machine: ${results.machine.cpus} × ${results.machine.cpuModel}, ${results.machine.os}, Node ${results.machine.node}, wrangler ${results.machine.wrangler}; load average ${results.loadAverageAtStart.join(" ")}`,
+);
 
 const workRoot = fs.mkdtempSync(path.join(os.tmpdir(), "wfp-assets-bench-"));
 try {
   for (const file of selected) {
     const benchmark = await import(file);
     const scratch = fs.mkdtempSync(path.join(workRoot, `${benchmark.name}-`));
-    const { rows, figures } = await benchmark.run({ manifest, scratch, rounds, writeSyntheticSite });
-    printTable(`${benchmark.name}: ${benchmark.description}`, rows);
-    results.benchmarks[benchmark.name] = figures;
+    const benchStarted = performance.now();
+    const log = (line) => process.stderr.write(`  [${benchmark.name} ${((performance.now() - benchStarted) / 1000).toFixed(0)}s] ${line}\n`);
+    const loadBefore = loadAverage();
+    try {
+      const { rows, figures } = await benchmark.run({ manifest, scratch, rounds, writeSyntheticSite, repoRoot, node, log });
+      const seconds = Math.round((performance.now() - benchStarted) / 1000);
+      printTable(`${benchmark.name}: ${benchmark.description} (${seconds} s; load average ${loadBefore[0]} → ${loadAverage()[0]})`, rows);
+      results.benchmarks[benchmark.name] = { date: new Date().toISOString(), ...figures, seconds, loadAverageBefore: loadBefore, loadAverageAfter: loadAverage() };
+    } finally {
+      // Sites of hundreds of MiB to GiBs: free the disk as soon as a benchmark is done.
+      fs.rmSync(scratch, { recursive: true, force: true });
+    }
   }
 } finally {
   fs.rmSync(workRoot, { recursive: true, force: true });
 }
 
+results.loadAverageAtEnd = loadAverage();
+results.seconds = Math.round((performance.now() - started) / 1000);
 results.maxRssMiB = Math.round(process.resourceUsage().maxRSS / 1024);
 const resultsDir = path.join(here, "results");
 fs.mkdirSync(resultsDir, { recursive: true });
-fs.writeFileSync(path.join(resultsDir, "latest.json"), `${JSON.stringify(results, null, 2)}\n`);
-console.log(`\nmax RSS ${results.maxRssMiB} MiB; wrote ${path.relative(process.cwd(), path.join(resultsDir, "latest.json"))}`);
+// --only runs update their own entries and keep the others' last figures.
+const latest = path.join(resultsDir, "latest.json");
+if (wanted && fs.existsSync(latest)) {
+  try {
+    const previous = JSON.parse(fs.readFileSync(latest, "utf8"));
+    results.benchmarks = { ...previous.benchmarks, ...results.benchmarks };
+  } catch {
+    // an unreadable previous file is simply replaced
+  }
+}
+fs.writeFileSync(latest, `${JSON.stringify(results, null, 2)}\n`);
+console.log(`\n${results.seconds} s in all; bench process max RSS ${results.maxRssMiB} MiB; wrote ${path.relative(process.cwd(), latest)}`);

@@ -1,4 +1,3 @@
-import { File } from "node:buffer";
 import { FormData } from "undici";
 import {
   CloudflareApiError,
@@ -7,7 +6,8 @@ import {
   type CloudflareClient,
   type RetryEvent,
 } from "../cloudflare/index.js";
-import { readAssetBase64, type AssetFile } from "../manifest/index.js";
+import type { AssetFile } from "../manifest/index.js";
+import { AssetPartFile } from "./asset-part.js";
 import { DeployError } from "./errors.js";
 import { isJwtExpiring, renewalMarginSeconds } from "./jwt.js";
 import { runPool } from "./pool.js";
@@ -20,8 +20,6 @@ export const BULK_UPLOAD_CONCURRENCY = 3;
 const GATEWAY_STATUSES = new Set([502, 503, 504, 524]);
 /** Renew a session this long before its JWT's `exp`, so a bucket never starts with a dying token. */
 const JWT_EXPIRY_MARGIN_SECONDS = 30;
-/** Files of one bucket read from disk at once. */
-const READ_CONCURRENCY = 8;
 
 export interface BucketUploadContext {
   client: CloudflareClient;
@@ -49,9 +47,9 @@ class SessionLapsed extends Error {}
 
 /**
  * Step 2. Sends the session's buckets as the server grouped them, base64 multipart parts named by
- * hash. Each bucket's files are read only when that bucket is sent (≤ `concurrency` buckets in
- * memory). The completion JWT may arrive on any response — under concurrency not necessarily
- * the last one — so it is taken from whichever brings it.
+ * hash. Each part is read, checked and encoded while the request body is written (AssetPartFile), so
+ * memory stays flat whatever the bucket and file sizes. The completion JWT may arrive on any response —
+ * under concurrency not necessarily the last one — so it is taken from whichever brings it.
  */
 export async function uploadSessionBuckets(
   ctx: BucketUploadContext,
@@ -82,7 +80,9 @@ export async function uploadSessionBuckets(
       if (outcome.sessionExpired || isJwtExpiring(session.jwt, ctx.now(), renewalMargin)) {
         throw new SessionLapsed("upload JWT expired");
       }
-      const parts = await readBucket(ctx, bucket);
+      const parts = bucketFiles(ctx, bucket);
+      // A file that changed since the manifest stops the request with its own error, not as a retried network failure.
+      const changedFile = new AbortController();
       let jwt: string | undefined;
       try {
         const { result } = await ctx.client.request({
@@ -91,12 +91,11 @@ export async function uploadSessionBuckets(
           auth: { bearer: session.jwt },
           form: () => {
             const form = new FormData();
-            for (const part of parts) {
-              form.append(part.hash, new File([part.base64], part.hash, { type: part.contentType }), part.hash);
-            }
+            for (const part of parts) form.append(part.hash, new AssetPartFile(part, ctx.hashSalt, (error) => changedFile.abort(error)));
             return form;
           },
           schema: uploadResultSchema,
+          signal: changedFile.signal,
           onRetry,
         });
         jwt = result.jwt;
@@ -139,22 +138,11 @@ export async function uploadSessionBuckets(
   return outcome;
 }
 
-interface BucketPart {
-  hash: string;
-  base64: string;
-  contentType: string;
-  size: number;
-}
-
-async function readBucket(ctx: BucketUploadContext, bucket: readonly string[]): Promise<BucketPart[]> {
-  const parts = new Array<BucketPart>(bucket.length);
-  await runPool(bucket, () => READ_CONCURRENCY, async (hash, i) => {
+function bucketFiles(ctx: BucketUploadContext, bucket: readonly string[]): AssetFile[] {
+  return bucket.map((hash) => {
     const file = ctx.filesByHash.get(hash);
-    if (!file) {
-      // openUploadSession already refuses unknown hashes; this guards the invariant.
-      throw new DeployError("upload", `Hash ${hash} was requested but no file of the manifest has it.`);
-    }
-    parts[i] = { hash, base64: await readAssetBase64(file, ctx.hashSalt), contentType: file.contentType, size: file.size };
+    // openUploadSession already refuses unknown hashes; this guards the invariant.
+    if (!file) throw new DeployError("upload", `Hash ${hash} was requested but no file of the manifest has it.`);
+    return file;
   });
-  return parts;
 }

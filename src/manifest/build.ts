@@ -5,6 +5,7 @@ import { contentTypeFor } from "./content-type.js";
 import { compareKeys } from "./digest.js";
 import { describeFsError, errnoCode, ManifestError } from "./errors.js";
 import { assetExtension } from "./hash.js";
+import { HashCache, resolveHashCacheDirectory } from "./hash-cache.js";
 import { hashFiles } from "./hash-file.js";
 import { assertNotPagesWorkerJs, HEADERS_FILE, loadIgnoreRules, REDIRECTS_FILE } from "./ignore-rules.js";
 import { resolveMaxFiles } from "./limits.js";
@@ -24,6 +25,7 @@ const optionsSchema = z.object({
   // maxFiles is validated by resolveMaxFiles, which owns its error code and message.
   maxFiles: z.unknown().optional(),
   concurrency: z.number().int().min(1).max(256).optional(),
+  hashCache: z.union([z.boolean(), z.string().min(1)]).optional(),
 });
 
 /**
@@ -34,7 +36,8 @@ const optionsSchema = z.object({
 export async function buildManifest(directory: string, options: BuildManifestOptions = {}): Promise<BuiltManifest> {
   const parsed = optionsSchema.safeParse(options);
   if (!parsed.success) throw new TypeError(`buildManifest: invalid options: ${z.prettifyError(parsed.error)}`);
-  const { ignore = [], hashSalt, concurrency = DEFAULT_HASH_CONCURRENCY } = parsed.data;
+  const { ignore = [], hashSalt, concurrency = DEFAULT_HASH_CONCURRENCY, hashCache } = parsed.data;
+  const startedMs = Date.now();
   const maxFiles = resolveMaxFiles(options.maxFiles);
 
   const root = await resolveAssetDirectory(directory);
@@ -58,7 +61,10 @@ export async function buildManifest(directory: string, options: BuildManifestOpt
       return { key, absolutePath: file.absolutePath, extension: assetExtension(key) };
     })
     .sort((a, b) => compareKeys(a.key, b.key));
-  const digests = await hashFiles(jobs, { ...(hashSalt === undefined ? {} : { hashSalt }), concurrency });
+  const cacheDirectory = resolveHashCacheDirectory(hashCache);
+  const cache = cacheDirectory === undefined ? undefined : HashCache.open(cacheDirectory, root, hashSalt, startedMs);
+  const digests = await hashFiles(jobs, { ...(hashSalt === undefined ? {} : { hashSalt }), concurrency, ...(cache ? { cache } : {}) });
+  cache?.save();
 
   const manifest: Manifest = {};
   const files: AssetFile[] = [];
@@ -80,6 +86,7 @@ export async function buildManifest(directory: string, options: BuildManifestOpt
     ignored,
     fileCount: files.length,
     totalBytes,
+    ...(cache ? { hashCacheHits: cache.hits } : {}),
   };
 }
 

@@ -3,6 +3,7 @@ import path from "node:path";
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import { describeFsError, errnoCode, ManifestError } from "./errors.js";
 import { AssetHasher, HASH_CHUNK_SIZE, hashAssetBytes } from "./hash.js";
+import type { HashCache } from "./hash-cache.js";
 import { assertAssetSize } from "./limits.js";
 
 export interface FileDigest {
@@ -43,6 +44,8 @@ export interface HashFilesOptions {
   hashSalt?: string;
   /** Large files streamed at the same time (each holds one 192 KiB buffer). */
   concurrency: number;
+  /** Hashes remembered by stat (see hash-cache.ts); hits skip the read, new hashes are recorded. */
+  cache?: HashCache;
 }
 
 /**
@@ -73,7 +76,7 @@ export async function hashFiles(jobs: readonly HashJob[], options: HashFilesOpti
       // After the first error the others stop taking jobs: the caller gets that error, not more work.
       while (next < jobs.length && !failed) {
         const index = next++;
-        const started = startHash(jobs[index]!, syncBuffer, options.hashSalt);
+        const started = startHash(jobs[index]!, syncBuffer, options.hashSalt, options.cache);
         if (typeof started === "function") {
           results[index] = await started((streamBuffer ??= Buffer.allocUnsafe(HASH_CHUNK_SIZE)));
         } else {
@@ -100,7 +103,12 @@ type StreamedHash = (buffer: Buffer) => Promise<FileDigest>;
  * Opens and fstats a file; a file that fits one chunk is hashed right away (synchronously, into the shared
  * buffer), a bigger one comes back as a function that streams it with async reads into its own buffer.
  */
-function startHash(job: HashJob, syncBuffer: Buffer, hashSalt: string | undefined): FileDigest | StreamedHash {
+function startHash(job: HashJob, syncBuffer: Buffer, hashSalt: string | undefined, cache: HashCache | undefined): FileDigest | StreamedHash {
+  if (cache) {
+    // One stat instead of open + fstat + close when the file is unchanged (a stat does not open a FIFO either).
+    const remembered = rememberedDigest(job, cache);
+    if (remembered) return remembered;
+  }
   let fd: number;
   try {
     // Non-blocking open: if the path was swapped for a FIFO since the walk, open must not wait for a writer;
@@ -120,11 +128,15 @@ function startHash(job: HashJob, syncBuffer: Buffer, hashSalt: string | undefine
       );
     }
     assertAssetSize(stats.size, job.key, job.absolutePath);
-    if (stats.size < syncBuffer.length) return hashChunksSync(fd, syncBuffer, job, hashSalt);
+    if (stats.size < syncBuffer.length) {
+      const digest = hashChunksSync(fd, syncBuffer, job, hashSalt);
+      if (digest.size === stats.size) cache?.record(job.key, stats, digest.hash);
+      return digest;
+    }
     handedOff = true;
     return async (buffer: Buffer) => {
       try {
-        return await hashChunksAsync(
+        const digest = await hashChunksAsync(
           (into) =>
             new Promise<number>((resolve, reject) =>
               fs.read(fd, into, 0, into.length, null, (error, bytesRead) => (error ? reject(error) : resolve(bytesRead))),
@@ -134,6 +146,8 @@ function startHash(job: HashJob, syncBuffer: Buffer, hashSalt: string | undefine
           hashSalt,
           (size) => assertAssetSize(size, job.key, job.absolutePath),
         );
+        if (digest.size === stats.size) cache?.record(job.key, stats, digest.hash);
+        return digest;
       } catch (error) {
         throw error instanceof ManifestError ? error : unreadable(job.absolutePath, job.key, error);
       } finally {
@@ -145,6 +159,20 @@ function startHash(job: HashJob, syncBuffer: Buffer, hashSalt: string | undefine
   } finally {
     if (!handedOff) fs.closeSync(fd);
   }
+}
+
+function rememberedDigest(job: HashJob, cache: HashCache): FileDigest | undefined {
+  let stats: fs.Stats;
+  try {
+    stats = fs.statSync(job.absolutePath);
+  } catch {
+    return undefined; // the full path below reports it
+  }
+  if (!stats.isFile()) return undefined;
+  const hash = cache.lookup(job.key, stats);
+  if (hash === undefined) return undefined;
+  assertAssetSize(stats.size, job.key, job.absolutePath);
+  return { hash, size: stats.size };
 }
 
 /**

@@ -1,5 +1,16 @@
 import path from "node:path";
-import { createHash, hash as blake3 } from "blake3-wasm";
+import type * as Blake3 from "blake3-wasm";
+
+/**
+ * blake3-wasm instantiates its WebAssembly module when it is loaded, so it is loaded on the first hash, not with
+ * this file: a Pulumi program imports this library on a thread with a debugger attached, and V8 shares a compiled
+ * module between threads, so one instantiation there would slow the hashing on the worker thread too (see
+ * build-off-thread.ts).
+ */
+let blake3Library: typeof Blake3 | undefined;
+function blake3Lib(): typeof Blake3 {
+  return (blake3Library ??= require("blake3-wasm") as typeof Blake3);
+}
 
 /**
  * Asset hashes.
@@ -53,7 +64,7 @@ function saltPrefix(hashSalt: string | undefined): Buffer | undefined {
  * form a 3-byte group are carried to the next call, so chunks of a multiple of 3 are encoded as they are.
  */
 export class AssetHasher {
-  private readonly hasher = createHash();
+  private readonly hasher = blake3Lib().createHash();
   private readonly extension: string;
   private carry: Buffer = Buffer.alloc(0);
   private finished = false;
@@ -67,6 +78,7 @@ export class AssetHasher {
 
   update(chunk: Uint8Array): this {
     if (this.finished) throw new Error("AssetHasher.update() after digest()");
+    if (this.carry.length === 0 && this.size % 3 !== 0) throw new Error("AssetHasher.update() after the last chunk of updateEncoded()");
     this.size += chunk.length;
     let data = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
     if (this.carry.length > 0) data = Buffer.concat([this.carry, data]);
@@ -74,6 +86,21 @@ export class AssetHasher {
     if (whole > 0) this.hasher.update(Buffer.from(data.toString("base64", 0, whole), "latin1"));
     // Copy: `data` may be the caller's reusable read buffer.
     this.carry = Buffer.from(data.subarray(whole));
+    return this;
+  }
+
+  /**
+   * Feeds the base64 text of `rawLength` raw bytes that the caller has already encoded (an upload sends that text,
+   * so it need not be encoded twice). Every chunk but the last must hold a multiple of 3 raw bytes, and this cannot
+   * be mixed with `update()` of a chunk that left bytes over.
+   */
+  updateEncoded(base64: Uint8Array, rawLength: number): this {
+    if (this.finished) throw new Error("AssetHasher.updateEncoded() after digest()");
+    if (this.carry.length > 0 || this.size % 3 !== 0) {
+      throw new Error("AssetHasher.updateEncoded(): a previous chunk was not a multiple of 3 bytes, so this one cannot be appended as text");
+    }
+    this.size += rawLength;
+    if (base64.length > 0) this.hasher.update(base64);
     return this;
   }
 
@@ -116,5 +143,5 @@ export function hashAssetBytes(bytes: Uint8Array, extension: string, hashSalt?: 
   if (prefix) length += prefix.copy(scratch, 0);
   length += scratch.write(source.toString("base64"), length, "latin1");
   length += scratch.write(extension, length, "utf8");
-  return (blake3(scratch.subarray(0, length)) as Buffer).toString("hex", 0, HASH_BYTES);
+  return (blake3Lib().hash(scratch.subarray(0, length)) as Buffer).toString("hex", 0, HASH_BYTES);
 }

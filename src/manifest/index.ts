@@ -4,6 +4,7 @@
  * Pure parts (hash, digest, compare, content type, ignore rules) are usable on their own.
  */
 export { buildManifest, DEFAULT_HASH_CONCURRENCY } from "./build.js";
+export { buildManifestOffThread } from "./build-off-thread.js";
 export { compareManifests, type ManifestChanges } from "./compare.js";
 export { contentTypeFor, UNKNOWN_CONTENT_TYPE } from "./content-type.js";
 export { canonicalManifest, compareKeys, manifestDigest, type HashManifest } from "./digest.js";
@@ -20,5 +21,5 @@ export {
   type IgnoreRules,
 } from "./ignore-rules.js";
 export { DEFAULT_MAX_FILES, formatBytes, MAX_ASSET_SIZE, MAX_FILES_LIMIT } from "./limits.js";
-export { readAssetBase64 } from "./read-asset.js";
+export { assetBase64Stream, base64Length, readAssetBase64 } from "./read-asset.js";
 export type { AssetFile, BuildManifestOptions, BuiltManifest, Manifest, ManifestEntry } from "./types.js";

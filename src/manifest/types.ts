@@ -33,6 +33,8 @@ export interface BuiltManifest {
   ignored: string[];
   fileCount: number;
   totalBytes: number;
+  /** With `hashCache`: files whose hash was taken from the cache instead of being read. */
+  hashCacheHits?: number;
 }
 
 export interface BuildManifestOptions {
@@ -44,4 +46,10 @@ export interface BuildManifestOptions {
   maxFiles?: number;
   /** files larger than 192 KiB streamed at once (1–256); default 4 */
   concurrency?: number;
+  /**
+   * Remember hashes by file stat between builds (see hash-cache.ts for when a remembered hash is trusted):
+   * `true` = in `$XDG_CACHE_HOME/pulumi-wfp-assets/hashes` (default `~/.cache/…`), a string = in that directory.
+   * Off by default; WFP_ASSETS_HASH_CACHE=off turns it off, WFP_ASSETS_HASH_CACHE=<dir> moves it.
+   */
+  hashCache?: boolean | string;
 }

@@ -142,6 +142,8 @@ export class PulumiProject {
       PULUMI_SKIP_UPDATE_CHECK: "true",
       PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
       PULUMI_HOME: join(this.root, "pulumi-home"),
+      // The program's hash cache stays with this test project, not in the user's ~/.cache.
+      WFP_ASSETS_HASH_CACHE: join(this.root, "hash-cache"),
       NO_COLOR: "1",
     };
     for (const [key, value] of Object.entries(extraEnv)) if (value === undefined) delete env[key];

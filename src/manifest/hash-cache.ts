@@ -1,0 +1,141 @@
+import { createHash } from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { z } from "zod";
+
+/**
+ * A file's hash remembered by its stat, so an unchanged site is not read and hashed again on every
+ * `pulumi preview` / `up` (hashing is most of the program's own work for a big site: ~1.3 s for 20,000 × 4 KiB).
+ *
+ * When is a remembered hash trusted? Only when the file's identity and timestamps are exactly those seen when it
+ * was hashed (device, inode, size, mtime, ctime), AND that hash was only remembered if the file's mtime and ctime
+ * were already `TIMESTAMP_MARGIN_MS` older than the moment hashing started. The second rule is what makes it
+ * correct under timestamp granularity: a write after the read gets a ctime no older than "hashing started" minus
+ * the clock's granularity (a few ms on Linux, 2 s for FAT mtimes), which therefore differs from the remembered one.
+ * A file written just before or while it was hashed is simply hashed again next time. ctime cannot be set by
+ * tools (unlike mtime, which `touch -d`, `cp -p` or rsync restore), so restoring an mtime does not fool it either.
+ *
+ * Not covered: a network file system whose clock is more than the margin behind this machine's. Set
+ * WFP_ASSETS_HASH_CACHE=off there. A wrong remembered hash can never put wrong bytes under a hash at Cloudflare:
+ * the upload re-hashes every file it sends and stops with "changed-during-deploy" on a mismatch.
+ */
+export const TIMESTAMP_MARGIN_MS = 3000;
+
+/** Bumped whenever the hash scheme or the file format changes; older files are ignored. */
+const FORMAT_VERSION = 1;
+/**
+ * Cache files kept (one per asset directory and salt: a TenantSites stack of 200 tenants needs 200); the least
+ * recently written go first, and files not written for MAX_AGE_DAYS go anyway.
+ */
+const MAX_CACHE_FILES = 1000;
+const MAX_AGE_DAYS = 30;
+
+/** size, mtimeMs, ctimeMs, ino, dev, hash */
+type Entry = [number, number, number, number, number, string];
+
+/**
+ * The file's outer shape is checked with zod; its entries (20,000 for a big site) one by one when looked up,
+ * because a zod pass over all of them costs more than the cache saves on a small site.
+ */
+const cacheFileSchema = z.object({ version: z.literal(FORMAT_VERSION), entries: z.record(z.string(), z.unknown()) });
+
+function isEntry(value: unknown): value is Entry {
+  return (
+    Array.isArray(value) &&
+    value.length === 6 &&
+    value.slice(0, 5).every((n) => typeof n === "number") &&
+    typeof value[5] === "string" &&
+    /^[0-9a-f]{32}$/.test(value[5])
+  );
+}
+
+/** Where the cache lives: the option, overridden by WFP_ASSETS_HASH_CACHE (`off`/`0`/`false`, or a directory). */
+export function resolveHashCacheDirectory(option: boolean | string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const fromEnv = env.WFP_ASSETS_HASH_CACHE?.trim();
+  if (fromEnv !== undefined && fromEnv !== "") {
+    if (/^(off|0|false|no)$/i.test(fromEnv)) return undefined;
+    if (option !== undefined && option !== false) return path.resolve(fromEnv);
+  }
+  if (option === undefined || option === false) return undefined;
+  if (typeof option === "string") return path.resolve(option);
+  const base = env.XDG_CACHE_HOME?.trim() || path.join(os.homedir(), ".cache");
+  return path.join(base, "pulumi-wfp-assets", "hashes");
+}
+
+export class HashCache {
+  hits = 0;
+  private readonly fresh = new Map<string, Entry>();
+  private changed = false;
+
+  private constructor(
+    private readonly file: string,
+    private readonly known: Map<string, unknown>,
+    /** Files whose timestamps are older than this may be remembered. */
+    private readonly rememberBeforeMs: number,
+  ) {}
+
+  /**
+   * One cache file per asset directory (real path) and salt, named by a digest of both so neither appears in
+   * the name. A missing, unreadable or malformed file is an empty cache: the cache only ever saves work.
+   */
+  static open(cacheDirectory: string, root: string, hashSalt: string | undefined, startedMs: number): HashCache {
+    const name = createHash("sha256").update(`${root}\0${hashSalt ?? ""}`).digest("hex").slice(0, 32);
+    const file = path.join(cacheDirectory, `${name}.json`);
+    let known = new Map<string, unknown>();
+    try {
+      const parsed = cacheFileSchema.safeParse(JSON.parse(fs.readFileSync(file, "utf8")));
+      if (parsed.success) known = new Map(Object.entries(parsed.data.entries));
+    } catch {
+      // no cache yet, or not readable: start empty
+    }
+    return new HashCache(file, known, startedMs - TIMESTAMP_MARGIN_MS);
+  }
+
+  /** The remembered hash of `key`, if the file is exactly as it was when hashed. */
+  lookup(key: string, stats: fs.Stats): string | undefined {
+    const entry = this.known.get(key);
+    if (!isEntry(entry) || !sameFile(entry, stats)) return undefined;
+    this.hits++;
+    this.fresh.set(key, entry);
+    return entry[5];
+  }
+
+  /** Remembers a hash computed from the bytes read after `stats` was taken, if the file was already settled. */
+  record(key: string, stats: fs.Stats, hash: string): void {
+    if (stats.mtimeMs >= this.rememberBeforeMs || stats.ctimeMs >= this.rememberBeforeMs) return;
+    this.fresh.set(key, [stats.size, stats.mtimeMs, stats.ctimeMs, stats.ino, stats.dev, hash]);
+    this.changed = true;
+  }
+
+  /** Writes what this build saw (entries of files no longer present are dropped), atomically; errors are ignored. */
+  save(): void {
+    if (!this.changed && this.fresh.size === this.known.size) return;
+    const temporary = `${this.file}.${process.pid}.${Date.now()}.tmp`;
+    try {
+      fs.mkdirSync(path.dirname(this.file), { recursive: true, mode: 0o700 });
+      fs.writeFileSync(temporary, JSON.stringify({ version: FORMAT_VERSION, entries: Object.fromEntries(this.fresh) }), { mode: 0o600 });
+      fs.renameSync(temporary, this.file);
+      pruneCacheDirectory(path.dirname(this.file));
+    } catch {
+      fs.rmSync(temporary, { force: true });
+    }
+  }
+}
+
+/** Sites come and go (temp dirs, renamed projects): keeps the directory bounded. */
+function pruneCacheDirectory(directory: string): void {
+  const files = fs
+    .readdirSync(directory)
+    .filter((name) => /^[0-9a-f]{32}\.json$/.test(name))
+    .map((name) => ({ file: path.join(directory, name), mtimeMs: fs.statSync(path.join(directory, name)).mtimeMs }))
+    .sort((a, b) => a.mtimeMs - b.mtimeMs);
+  const tooOld = Date.now() - MAX_AGE_DAYS * 24 * 3600 * 1000;
+  files.forEach(({ file, mtimeMs }, index) => {
+    if (mtimeMs < tooOld || index < files.length - MAX_CACHE_FILES) fs.rmSync(file, { force: true });
+  });
+}
+
+function sameFile(entry: Entry, stats: fs.Stats): boolean {
+  return entry[0] === stats.size && entry[1] === stats.mtimeMs && entry[2] === stats.ctimeMs && entry[3] === stats.ino && entry[4] === stats.dev;
+}

@@ -1,0 +1,51 @@
+/**
+ * buildManifestOffThread: the same manifest as buildManifest, built on a worker thread when the compiled library
+ * is there (dist/, as in a Pulumi program), with errors coming back as the same typed errors, and without the
+ * calling thread ever loading the WebAssembly hasher (which a debugger on that thread would slow down).
+ */
+import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { buildManifest, buildManifestOffThread, ManifestError } from "../../src/manifest/index.js";
+import { useTempDirs, writeTree } from "./tree.js";
+
+const { tempDir } = useTempDirs();
+const distManifest = path.resolve(__dirname, "..", "..", "dist", "manifest", "index.js");
+const compiled = existsSync(distManifest);
+
+const FILES = { "index.html": "<h1>hi</h1>", "css/site.css": "body{}", "data.json": '{"a":1}', ".assetsignore": "*.json\n" };
+
+describe("buildManifestOffThread", () => {
+  it("from the TypeScript sources, builds on the calling thread with the same result", async () => {
+    const root = await tempDir();
+    await writeTree(root, FILES);
+    expect(await buildManifestOffThread(root, { hashSalt: "s" })).toEqual(await buildManifest(root, { hashSalt: "s" }));
+  });
+
+  it.runIf(compiled)("from dist/, builds on a worker: same manifest, typed errors, the caller never loads blake3-wasm", async () => {
+    const root = await tempDir();
+    await writeTree(root, FILES);
+    const expected = await buildManifest(root);
+    const script = `
+      const m = require(${JSON.stringify(distManifest)});
+      (async () => {
+        const built = await m.buildManifestOffThread(${JSON.stringify(root)});
+        let error;
+        try { await m.buildManifestOffThread(${JSON.stringify(path.join(root, "missing"))}); } catch (e) {
+          error = { isManifestError: e instanceof m.ManifestError, code: e.code, path: e.path };
+        }
+        const blake3Loaded = Object.keys(require.cache).some((file) => file.includes("blake3-wasm"));
+        process.stdout.write(JSON.stringify({ built, error, blake3Loaded }));
+      })();`;
+    const out = JSON.parse(execFileSync(process.execPath, ["-e", script], { encoding: "utf8" }));
+    expect(out.built).toEqual(JSON.parse(JSON.stringify(expected)));
+    expect(out.error).toEqual({ isManifestError: true, code: "directory-missing", path: path.join(root, "missing") });
+    expect(out.blake3Loaded).toBe(false);
+  });
+
+  it("rejects with a ManifestError for a bad directory", async () => {
+    const root = await tempDir();
+    await expect(buildManifestOffThread(path.join(root, "nope"))).rejects.toBeInstanceOf(ManifestError);
+  });
+});
