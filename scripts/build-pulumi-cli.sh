@@ -23,7 +23,9 @@ module_dir="$repo_root/tools/pulumi-cli"
 shim_source="$repo_root/node_modules/@pulumi/pulumi/pulumi-resource-pulumi-nodejs"
 
 # --- the pinned version: package.json is the single source, go.mod must agree ----------------------------
-version="$(sed -n 's/^ *"@pulumi\/pulumi": *"\([^"]*\)".*/\1/p' "$repo_root/package.json" | head -n 1)"
+# The CLI is pinned to the SDK version the repository develops against (devDependencies; users bring their own
+# @pulumi/pulumi within the peerDependencies range).
+version="$(sed -n '/"devDependencies"/,/}/s/^ *"@pulumi\/pulumi": *"\([^"]*\)".*/\1/p' "$repo_root/package.json" | head -n 1)"
 [[ "$version" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] ||
   fail "package.json must pin @pulumi/pulumi to an exact version (x.y.z), found '${version:-nothing}'"
 for module in github.com/pulumi/pulumi/pkg/v3 github.com/pulumi/pulumi/sdk/v3; do

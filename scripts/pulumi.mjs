@@ -4,7 +4,7 @@
 //   node scripts/pulumi.mjs --ensure         only make sure a CLI exists (may build it)
 //   node scripts/pulumi.mjs --print-bin-dir  print the directory holding pulumi and its plugins
 //
-// The CLI is a `pulumi` on PATH that reports the @pulumi/pulumi version pinned in package.json (with
+// The CLI is a `pulumi` on PATH that reports the @pulumi/pulumi version pinned in package.json (devDependencies) (with
 // pulumi-language-nodejs and pulumi-resource-pulumi-nodejs available), or else the build that
 // scripts/build-pulumi-cli.sh keeps in the cache.
 import { spawn, spawnSync } from "node:child_process";
@@ -14,7 +14,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const pinnedVersion = JSON.parse(readFileSync(path.join(repoRoot, "package.json"), "utf8")).dependencies[
+const pinnedVersion = JSON.parse(readFileSync(path.join(repoRoot, "package.json"), "utf8")).devDependencies[
   "@pulumi/pulumi"
 ];
 const cacheRoot =

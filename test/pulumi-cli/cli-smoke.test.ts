@@ -148,9 +148,9 @@ afterAll(async () => {
 describe("the project's Pulumi CLI", () => {
   it("reports the version @pulumi/pulumi is pinned to", async () => {
     const pinned = z
-      .object({ dependencies: z.object({ "@pulumi/pulumi": z.string() }) })
+      .object({ devDependencies: z.object({ "@pulumi/pulumi": z.string() }) })
       .parse(JSON.parse(await readFile(path.join(repoRoot, "package.json"), "utf8")))
-      .dependencies["@pulumi/pulumi"];
+      .devDependencies["@pulumi/pulumi"];
     const result = expectSuccess(await runNode([pulumiScript, "version"], workDir, cliEnv));
     expect(result.stdout.trim()).toBe(`v${pinned}`);
   });
