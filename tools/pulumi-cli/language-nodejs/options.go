@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"strconv"
-	"strings"
 
 	"google.golang.org/protobuf/types/known/structpb"
 )
@@ -14,8 +13,13 @@ type runtimeOptions struct {
 	TypeScript bool
 	// TSConfigPath overrides ts-node's tsconfig.json (relative to the program directory).
 	TSConfigPath string
-	// NodeArgs are extra arguments for `node`, split on whitespace like the upstream host does.
+	// NodeArgs are extra arguments for `node`, split with shell quoting rules (see splitNodeArgs).
 	NodeArgs []string
+	// PackageManager is the `packagemanager` option: auto (the default: chosen from the project's files,
+	// see choosePackageManager), npm, yarn, pnpm or bun.
+	PackageManager packageManager
+	// Production makes `pulumi install` skip devDependencies (the `production` option).
+	Production bool
 }
 
 // parseRuntimeOptions merges the options the engine sends in ProgramInfo.Options over the ones given as
@@ -30,7 +34,7 @@ func parseRuntimeOptions(fromInfo *structpb.Struct, fromFlags map[string]string)
 		raw[name] = value
 	}
 
-	opts := runtimeOptions{TypeScript: true}
+	opts := runtimeOptions{TypeScript: true, PackageManager: autoPackageManager}
 	for name, value := range raw {
 		switch name {
 		case "typescript":
@@ -42,7 +46,23 @@ func parseRuntimeOptions(fromInfo *structpb.Struct, fromFlags map[string]string)
 		case "tsconfig":
 			opts.TSConfigPath = fmt.Sprint(value)
 		case "nodeargs":
-			opts.NodeArgs = strings.Fields(fmt.Sprint(value))
+			args, err := splitNodeArgs(fmt.Sprint(value))
+			if err != nil {
+				return runtimeOptions{}, fmt.Errorf("Pulumi.yaml runtime option nodeargs: %w", err)
+			}
+			opts.NodeArgs = args
+		case "packagemanager":
+			manager, err := parsePackageManager(fmt.Sprint(value))
+			if err != nil {
+				return runtimeOptions{}, fmt.Errorf("Pulumi.yaml runtime option packagemanager: %w", err)
+			}
+			opts.PackageManager = manager
+		case "production":
+			production, err := optionBool(value)
+			if err != nil {
+				return runtimeOptions{}, fmt.Errorf("Pulumi.yaml runtime option production: %w", err)
+			}
+			opts.Production = production
 		}
 	}
 	return opts, nil

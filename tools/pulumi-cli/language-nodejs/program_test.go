@@ -91,7 +91,9 @@ func TestParseRuntimeOptions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := runtimeOptions{TypeScript: false, TSConfigPath: "x.json", NodeArgs: []string{"--a", "--b"}}
+	want := runtimeOptions{
+		TypeScript: false, TSConfigPath: "x.json", NodeArgs: []string{"--a", "--b"}, PackageManager: autoPackageManager,
+	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got %+v, want %+v", got, want)
 	}

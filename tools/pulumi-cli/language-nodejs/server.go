@@ -2,9 +2,13 @@ package main
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"os"
 	"strings"
 	"sync"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/version"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 	"google.golang.org/grpc"
@@ -12,9 +16,9 @@ import (
 )
 
 // nodeLanguageHost serves the LanguageRuntime RPCs the engine uses for preview/up/refresh/destroy of a
-// Node.js program. Methods not overridden here answer Unimplemented, which the engine tolerates for the
-// ones it treats as optional (Handshake, GetRequiredPackages fall back; the rest are only used by
-// `pulumi new`, `convert`, `package`, policy packs and Node-based plugins, which this project does not use).
+// Node.js program, plus `pulumi install`. Methods not overridden here answer Unimplemented; the engine only
+// uses them for `pulumi new`, `convert`, `package`, policy packs and Node-based plugins, which this project
+// does not use.
 type nodeLanguageHost struct {
 	pulumirpc.UnimplementedLanguageRuntimeServer
 
@@ -77,19 +81,44 @@ func (h *nodeLanguageHost) GetPluginInfo(context.Context, *emptypb.Empty) (*pulu
 	return &pulumirpc.PluginInfo{Version: strings.TrimPrefix(version.Version, "v")}, nil
 }
 
-// GetRequiredPlugins and GetRequiredPackages report nothing: the programs this host runs only use dynamic
-// resources, whose provider (pulumi-resource-pulumi-nodejs) is bundled next to the CLI. Reporting
-// packages would make the engine try to download plugins.
-func (h *nodeLanguageHost) GetRequiredPlugins(
-	context.Context, *pulumirpc.GetRequiredPluginsRequest,
-) (*pulumirpc.GetRequiredPluginsResponse, error) {
-	return &pulumirpc.GetRequiredPluginsResponse{}, nil
+// GetRequiredPackages reports the resource packages installed in the program's node_modules (see
+// scanRequiredPackages), so the engine can say which provider plugin is missing before the program needs it.
+// Unreadable package.json files are skipped and only logged, as Pulumi's host does.
+func (h *nodeLanguageHost) GetRequiredPackages(
+	_ context.Context, req *pulumirpc.GetRequiredPackagesRequest,
+) (*pulumirpc.GetRequiredPackagesResponse, error) {
+	scan := h.scanPackages(req.GetInfo())
+	return &pulumirpc.GetRequiredPackagesResponse{Packages: scan.Packages}, nil
 }
 
-func (h *nodeLanguageHost) GetRequiredPackages(
-	context.Context, *pulumirpc.GetRequiredPackagesRequest,
-) (*pulumirpc.GetRequiredPackagesResponse, error) {
-	return &pulumirpc.GetRequiredPackagesResponse{}, nil
+// GetRequiredPlugins answers engines older than GetRequiredPackages with the same scan. (Pulumi's own host
+// answers Unimplemented here; the engine this project builds asks GetRequiredPackages first.)
+func (h *nodeLanguageHost) GetRequiredPlugins(
+	_ context.Context, req *pulumirpc.GetRequiredPluginsRequest,
+) (*pulumirpc.GetRequiredPluginsResponse, error) {
+	scan := h.scanPackages(req.GetInfo())
+	plugins := make([]*pulumirpc.PluginDependency, 0, len(scan.Packages))
+	for _, pkg := range scan.Packages {
+		plugins = append(plugins, &pulumirpc.PluginDependency{
+			Name: pkg.GetName(), Kind: pkg.GetKind(), Version: pkg.GetVersion(), Server: pkg.GetServer(),
+		})
+	}
+	return &pulumirpc.GetRequiredPluginsResponse{Plugins: plugins}, nil
+}
+
+func (h *nodeLanguageHost) scanPackages(info *pulumirpc.ProgramInfo) packageScan {
+	scan := scanRequiredPackages(info.GetProgramDirectory())
+	for _, problem := range scan.Problems {
+		debugf("GetRequiredPackages: skipped: %v", problem)
+	}
+	for _, pkg := range scan.Packages {
+		debugf("GetRequiredPackages: %s %s", pkg.GetName(), pkg.GetVersion())
+	}
+	// Pulumi's host writes this to stderr, which the engine shows to the user.
+	if warning := incompatibleSDKWarning(scan.SDKVersions); warning != "" {
+		fmt.Fprint(os.Stderr, warning)
+	}
+	return scan
 }
 
 // Run executes the program with @pulumi/pulumi's own launcher (cmd/run) resolved from the program directory,
@@ -158,12 +187,54 @@ func (h *nodeLanguageHost) GetProgramDependencies(
 	}, nil
 }
 
-// InstallDependencies installs nothing: this project installs packages with npm itself, and the host must
-// never reach a package registry on its own (offline CI).
+// InstallDependencies runs the project's package manager (see installDependencies), streaming its output to
+// the engine. A failure, including a package manager missing from PATH, fails `pulumi install`.
 func (h *nodeLanguageHost) InstallDependencies(
-	_ *pulumirpc.InstallDependenciesRequest, stream grpc.ServerStreamingServer[pulumirpc.InstallDependenciesResponse],
+	req *pulumirpc.InstallDependenciesRequest, stream grpc.ServerStreamingServer[pulumirpc.InstallDependenciesResponse],
 ) error {
-	return stream.Send(&pulumirpc.InstallDependenciesResponse{
-		Stdout: []byte("pulumi-language-nodejs (pulumi-wfp-assets): not installing anything; run `npm install` yourself\n"),
-	})
+	ctx, cancel := context.WithCancel(stream.Context())
+	defer cancel()
+	stop := context.AfterFunc(h.operations(), cancel)
+	defer stop()
+
+	closer, stdout, stderr, err := rpcutil.MakeInstallDependenciesStreams(
+		&serializedInstallStream{ServerStreamingServer: stream}, req.GetIsTerminal())
+	if err != nil {
+		return err
+	}
+	defer closer.Close()
+
+	if req.GetUseLanguageVersionTools() {
+		fmt.Fprintln(stderr, "pulumi-language-nodejs (pulumi-wfp-assets): --use-language-version-tools is not "+
+			"supported; using the node and package manager found on PATH")
+	}
+	opts, err := parseRuntimeOptions(req.GetInfo().GetOptions(), h.flagOptions)
+	if err != nil {
+		return err
+	}
+	programDir := req.GetInfo().GetProgramDirectory()
+	if programDir == "" {
+		programDir = req.GetDirectory() // engines before ProgramInfo sent only this
+	}
+	if programDir == "" {
+		return errors.New("the engine sent no program directory to install dependencies in")
+	}
+	if err := installDependencies(ctx, programDir, opts, stdout, stderr); err != nil {
+		return err
+	}
+	// With a terminal, Close waits until everything written to it has been sent.
+	return closer.Close()
+}
+
+// serializedInstallStream lets the package manager's stdout and stderr copiers (two goroutines in os/exec) share
+// the stream: grpc-go forbids calling Send from several goroutines at once.
+type serializedInstallStream struct {
+	grpc.ServerStreamingServer[pulumirpc.InstallDependenciesResponse]
+	mu sync.Mutex
+}
+
+func (s *serializedInstallStream) Send(resp *pulumirpc.InstallDependenciesResponse) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.ServerStreamingServer.Send(resp)
 }
