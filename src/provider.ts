@@ -1,62 +1,34 @@
 /**
- * The dynamic provider as Pulumi serializes it into state (`__provider`). Keep it thin: every
- * method loads the engine by *package name* at run time, so the serialized text holds no
- * library code, no client, no credential and no absolute path — just these few lines — and the
- * engine that runs is the one installed next to the program. Credentials come from configure()
- * (stack config) or the environment, inside the provider process only.
+ * The dynamic provider as Pulumi serializes it into state (`__provider`, stored with every resource's inputs and
+ * outputs). Keep it tiny: each method loads the engine by *package name* at run time and hands over its arguments, so
+ * the serialized text holds no library code, no client, no credential, no absolute path and no reference to this
+ * module's `exports` (a captured module reference makes Pulumi serialize `require("pulumi-wfp-assets/dist/provider.js")`,
+ * which the package's "exports" map does not allow — the first `pulumi up` of an installed package failed so). The
+ * engine that runs is the one installed next to the program; credentials come from configure() or the environment.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import type { ConfigOverrides } from "./cloudflare/index.js";
-import type { ProviderOutputs } from "./provider/inputs.js";
 
-/** Resolved from the program's folder by the provider process (see package.json "exports"). */
-export const ENGINE_MODULE = "pulumi-wfp-assets/provider-engine";
-
-type Engine = typeof import("./provider/engine.js");
-
-interface ProviderWithConfig extends pulumi.dynamic.ResourceProvider {
-  overrides?: ConfigOverrides;
-}
-
-export const userWorkerAssetsProvider: ProviderWithConfig = {
-  async configure(req: pulumi.dynamic.ConfigureRequest): Promise<void> {
-    const engine: Engine = require(ENGINE_MODULE);
-    this.overrides = engine.readProviderConfig(req.config);
+export const userWorkerAssetsProvider: pulumi.dynamic.ResourceProvider & { state?: object } = {
+  async configure(req) {
+    this.state = {};
+    require("pulumi-wfp-assets/provider-engine").provider.configure(this.state, req.config);
   },
-
-  async check(_olds: Record<string, unknown>, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> {
-    const engine: Engine = require(ENGINE_MODULE);
-    const result = engine.check(news);
-    // Credentials are resolved (not used) here so that a stack without any fails in preview, before any API call.
-    const failures = [...result.failures, ...engine.credentialFailures(this.overrides ?? {})];
-    return failures.length > 0 ? { failures } : { inputs: result.inputs };
+  async check(_olds, news) {
+    return require("pulumi-wfp-assets/provider-engine").provider.check(this.state ?? {}, news);
   },
-
-  async diff(_id: string, olds: ProviderOutputs, news: Record<string, unknown>): Promise<pulumi.dynamic.DiffResult> {
-    const engine: Engine = require(ENGINE_MODULE);
-    const decision = engine.diff(olds, news);
-    return { changes: decision.changes, replaces: decision.replaces, deleteBeforeReplace: decision.deleteBeforeReplace };
+  async diff(_id, olds, news) {
+    return require("pulumi-wfp-assets/provider-engine").provider.diff(olds, news);
   },
-
-  async create(inputs: Record<string, unknown>): Promise<pulumi.dynamic.CreateResult> {
-    const engine: Engine = require(ENGINE_MODULE);
-    const { id, outs } = await engine.deploy(inputs, this.overrides ?? {}, (line) => console.log(line));
-    return { id, outs };
+  async create(inputs) {
+    return require("pulumi-wfp-assets/provider-engine").provider.create(this.state ?? {}, inputs);
   },
-
-  async update(_id: string, _olds: ProviderOutputs, news: Record<string, unknown>): Promise<pulumi.dynamic.UpdateResult> {
-    const engine: Engine = require(ENGINE_MODULE);
-    const { outs } = await engine.deploy(news, this.overrides ?? {}, (line) => console.log(line));
-    return { outs };
+  async update(_id, olds, news) {
+    return require("pulumi-wfp-assets/provider-engine").provider.update(this.state ?? {}, olds, news);
   },
-
-  async read(id: string, props: ProviderOutputs): Promise<pulumi.dynamic.ReadResult> {
-    const engine: Engine = require(ENGINE_MODULE);
-    return engine.read(id, props, this.overrides ?? {});
+  async read(id, props) {
+    return require("pulumi-wfp-assets/provider-engine").provider.read(this.state ?? {}, id, props);
   },
-
-  async delete(_id: string, props: ProviderOutputs): Promise<void> {
-    const engine: Engine = require(ENGINE_MODULE);
-    await engine.remove(props, this.overrides ?? {});
+  async delete(_id, props) {
+    return require("pulumi-wfp-assets/provider-engine").provider.delete(this.state ?? {}, props);
   },
 };

@@ -5,6 +5,7 @@ import { userWorkerAssetsProvider } from "./provider.js";
 import { prepareAssetConfig, prepareAssets, prepareWorker } from "./resource/prepare.js";
 import type { UserWorkerAssetsArgs } from "./resource/args.js";
 import { preparing } from "./resource/program-error.js";
+import { claimScript } from "./resource/script-claims.js";
 
 /** Recorded as an input: when the provider code changes, diff sees it and the new code is saved in state. */
 export const PROVIDER_VERSION: string = (
@@ -56,6 +57,10 @@ export class UserWorkerAssets extends pulumi.dynamic.Resource {
     const worker = pulumi
       .output(args.worker)
       .apply((w) => preparing(name, () => prepareWorker(w as Parameters<typeof prepareWorker>[0], cwd)));
+    // Known only once the inputs resolve; a duplicate fails the program like any other bad input.
+    const scriptClaim = pulumi
+      .all([args.accountId, args.namespace, args.scriptName])
+      .apply(([accountId, namespace, scriptName]) => preparing(name, async () => claimScript(name, { accountId, namespace, scriptName })));
     const assetConfig = pulumi
       .all([pulumi.output(args.assetConfig), assets])
       .apply(([config, prepared]) => prepareAssetConfig(config as Parameters<typeof prepareAssetConfig>[0], prepared));
@@ -66,7 +71,7 @@ export class UserWorkerAssets extends pulumi.dynamic.Resource {
       {
         accountId: args.accountId,
         namespace: args.namespace,
-        scriptName: args.scriptName,
+        scriptName: pulumi.all([args.scriptName, scriptClaim]).apply(([scriptName]) => scriptName),
         directory: assets.directory,
         manifest: assets.manifest,
         hashSalt: args.hashSalt,
@@ -76,6 +81,11 @@ export class UserWorkerAssets extends pulumi.dynamic.Resource {
         compatibilityFlags: args.compatibilityFlags,
         tags: args.tags,
         maxFiles: args.maxFiles,
+        keepBindings: args.keepBindings,
+        adopt: args.adopt,
+        // The owner marker's value (src/deploy/ownership.ts): a rename or move within this stack keeps it, so its
+        // create over the same script proceeds, while another stack's create is refused unless it adopts.
+        owner: `${pulumi.getProject()}/${pulumi.getStack()}`,
         providerVersion: PROVIDER_VERSION,
         manifestDigest: undefined,
         fileCount: undefined,

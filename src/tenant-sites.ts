@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { join, relative, resolve, sep } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
@@ -20,6 +20,10 @@ export interface TenantSettings {
   hashSalt?: string;
   tags?: string[];
   compatibilityDate?: string;
+  /** Take over an existing script that is not this stack's (see `UserWorkerAssetsArgs.adopt`). @default false */
+  adopt?: boolean;
+  /** Binding types of the live version that survive every deploy (see `UserWorkerAssetsArgs.keepBindings`). */
+  keepBindings?: string[];
 }
 
 export interface TenantSitesArgs {
@@ -54,6 +58,8 @@ const tenantFileSchema = z
     hashSalt: z.string().optional(),
     tags: z.array(z.string()).optional(),
     compatibilityDate: validators.compatibilityDate.optional(),
+    adopt: z.boolean().optional(),
+    keepBindings: z.array(z.string().min(1)).optional(),
   })
   .strict();
 
@@ -61,8 +67,8 @@ export class TenantSettingsError extends Error {
   override readonly name = "TenantSettingsError";
 }
 
-/** Reads `<tenant>/tenant.json` if present, validated, with worker paths made relative to the project. */
-export function readTenantFile(tenantDir: string, cwd: string): TenantSettings {
+/** Reads `<tenant>/tenant.json` if present, validated; paths in it stay as written (relative to the tenant folder). */
+export function readTenantFile(tenantDir: string): TenantSettings {
   const file = join(tenantDir, "tenant.json");
   if (!existsSync(file)) return {};
   let raw: unknown;
@@ -76,16 +82,62 @@ export function readTenantFile(tenantDir: string, cwd: string): TenantSettings {
     const issues = parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
     throw new TenantSettingsError(`${file}: ${issues}`);
   }
-  const settings: TenantSettings = parsed.data as TenantSettings;
-  if (settings.worker) {
-    const fromProject = (p: string): string => relative(cwd, resolve(tenantDir, p)).split(sep).join("/");
-    settings.worker = {
-      ...settings.worker,
-      mainModule: fromProject(settings.worker.mainModule),
-      modules: settings.worker.modules?.map((m) => (typeof m === "string" ? fromProject(m) : m)),
-    };
+  return parsed.data as TenantSettings;
+}
+
+/**
+ * A path a tenant's settings name (public folder, worker modules), resolved inside the tenant folder. Tenants do not
+ * trust one another: `"publicDirectory": "../../.."` would otherwise publish the platform's own files as public assets
+ * of that tenant. Symlinks are followed, so a link pointing out of the folder is refused too.
+ */
+export function insideTenant(tenant: string, tenantDir: string, property: string, path: string): string {
+  const resolved = resolve(tenantDir, path);
+  const realRoot = realpathOrSelf(tenantDir);
+  const real = realpathOrSelf(resolved);
+  const inside = (root: string, p: string): boolean => p === root || p.startsWith(root + sep);
+  if (!inside(resolve(tenantDir), resolved) || !inside(realRoot, real)) {
+    throw new TenantSettingsError(
+      `tenant "${tenant}": ${property} "${path}" points outside the tenant's folder ${tenantDir}. ` +
+        "Tenant settings may only name files inside their own folder; use a path such as \"public\" or \"worker/index.js\".",
+    );
   }
-  return settings;
+  return resolved;
+}
+
+function realpathOrSelf(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path; // not there (yet): the manifest walk reports a missing folder with its own message
+  }
+}
+
+/** Settings with every path checked against the tenant folder and made relative to the project folder. */
+function tenantPaths(tenant: string, tenantDir: string, settings: TenantSettings, cwd: string): { directory: string; worker?: UserWorkerArgs } {
+  const fromProject = (absolute: string): string => relative(cwd, absolute).split(sep).join("/") || ".";
+  const directory = fromProject(insideTenant(tenant, tenantDir, "publicDirectory", settings.publicDirectory ?? "public"));
+  if (!settings.worker) return { directory };
+  const worker: UserWorkerArgs = {
+    ...settings.worker,
+    mainModule: fromProject(insideTenant(tenant, tenantDir, "worker.mainModule", settings.worker.mainModule)),
+    modules: settings.worker.modules?.map((m) => (typeof m === "string" ? fromProject(insideTenant(tenant, tenantDir, "worker.modules", m)) : m)),
+  };
+  return { directory, worker };
+}
+
+/** Two tenant folders deploying one script would overwrite each other on every `up`: refuse, naming both. */
+function assertDistinctScripts(scriptNames: Record<string, string>): void {
+  const byScript = new Map<string, string>();
+  for (const [tenant, script] of Object.entries(scriptNames)) {
+    const other = byScript.get(script);
+    if (other !== undefined) {
+      throw new TenantSettingsError(
+        `tenant folders "${other}" and "${tenant}" both deploy the script "${script}"; each would overwrite the other's site on every \`pulumi up\`. ` +
+          "Give one of them another \"scriptName\" in its tenant.json (or rename the folder).",
+      );
+    }
+    byScript.set(script, tenant);
+  }
 }
 
 /** Tenant folders, sorted: every sub-folder not starting with "." or "_". */
@@ -99,6 +151,16 @@ export function listTenants(sitesDirectory: string): string[] {
     );
   }
   return entries.filter((e) => !e.startsWith(".") && !e.startsWith("_") && statSync(join(sitesDirectory, e)).isDirectory()).sort();
+}
+
+/** Bad tenant settings fail the program with just their message (a pulumi.RunError), not a stack trace. */
+function settled<T>(component: string, read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    if (error instanceof TenantSettingsError) throw new pulumi.RunError(`TenantSites "${component}": ${error.message}`);
+    throw error;
+  }
 }
 
 /**
@@ -115,10 +177,16 @@ export class TenantSites extends pulumi.ComponentResource {
     super("wfp:index:TenantSites", name, {}, opts);
     const cwd = process.cwd();
     const root = resolve(cwd, args.sitesDirectory);
-    for (const tenant of listTenants(root)) {
-      const tenantDir = join(root, tenant);
-      const settings: TenantSettings = { ...args.defaults, ...readTenantFile(tenantDir, cwd), ...args.tenants?.[tenant] };
-      const scriptName = settings.scriptName ?? tenant;
+    const tenants = settled(name, () => {
+      const list = listTenants(root).map((tenant) => {
+        const tenantDir = join(root, tenant);
+        const settings: TenantSettings = { ...args.defaults, ...readTenantFile(tenantDir), ...args.tenants?.[tenant] };
+        return { tenant, settings, scriptName: settings.scriptName ?? tenant, paths: tenantPaths(tenant, tenantDir, settings, cwd) };
+      });
+      assertDistinctScripts(Object.fromEntries(list.map((t) => [t.tenant, t.scriptName])));
+      return list;
+    });
+    for (const { tenant, settings, scriptName, paths } of tenants) {
       this.scriptNames[tenant] = scriptName;
       this.sites[tenant] = new UserWorkerAssets(
         `${name}-${tenant}`,
@@ -126,13 +194,15 @@ export class TenantSites extends pulumi.ComponentResource {
           accountId: args.accountId,
           namespace: args.namespace,
           scriptName,
-          directory: relative(cwd, join(tenantDir, settings.publicDirectory ?? "public")) || ".",
-          worker: settings.worker,
+          directory: paths.directory,
+          worker: paths.worker,
           assetConfig: settings.assetConfig,
           ignore: settings.ignore,
           hashSalt: settings.hashSalt,
           tags: settings.tags,
           compatibilityDate: settings.worker ? undefined : settings.compatibilityDate,
+          adopt: settings.adopt,
+          keepBindings: settings.keepBindings,
         },
         { parent: this },
       );

@@ -46,15 +46,12 @@ export const scriptObjectSchema = z.looseObject({
 export type ScriptObject = z.infer<typeof scriptObjectSchema>;
 
 /**
- * Answer of the script PUT. What later drift checks compare (etag, modified_on, has_assets) is required,
- * so a deploy that "succeeds" without them fails loudly instead of storing an unusable state.
+ * Answer of the script PUT (SDK `ScriptUpdateResponse`, doc §15.3): `startup_time_ms` is the only field the schema
+ * requires; `id`, `etag`, `has_assets`, `created_on`, `modified_on` are optional. A deploy Cloudflare applied must not
+ * fail because one is missing, so the deploy flow reads the script back instead (src/deploy/script.ts).
  */
 export const scriptResultSchema = scriptObjectSchema.extend({
-  id: z.string(),
-  etag: z.string(),
-  has_assets: z.boolean(),
-  created_on: z.string(),
-  modified_on: z.string(),
+  startup_time_ms: z.number(),
 });
 export type ScriptResult = z.infer<typeof scriptResultSchema>;
 

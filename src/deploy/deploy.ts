@@ -1,9 +1,10 @@
-import { CloudflareApiError, type CloudflareClient, type RetryEvent } from "../cloudflare/index.js";
+import { CloudflareApiError, type CloudflareClient, type RetryEvent, type ScriptResult, type ScriptTarget } from "../cloudflare/index.js";
 import type { AssetFile } from "../manifest/index.js";
 import { DeployError } from "./errors.js";
 import type { DeployEvent, ProgressListener } from "./progress.js";
 import { scriptFormFactory } from "./script-form.js";
-import { putScript } from "./script.js";
+import { getScript } from "./observe.js";
+import { describeTarget, isCompleteAnswer, putScript, toScriptInfo } from "./script.js";
 import { openUploadSession, type UploadSession } from "./session.js";
 import { BULK_UPLOAD_CONCURRENCY, uploadSessionBuckets } from "./upload.js";
 import type { DeployRequest, DeployResult, LiveScript } from "./types.js";
@@ -119,9 +120,9 @@ export async function deployAssets(
   }
 
   emit({ type: "script", route: target.namespace ? "namespace" : "account", assetsOnly: !request.worker });
-  let script: LiveScript;
+  let answer: ScriptResult;
   try {
-    script = await putScript(client, target, scriptFormFactory(request, completionJwt), onRetry);
+    answer = await putScript(client, target, scriptFormFactory(request, completionJwt), onRetry);
   } catch (error) {
     if (!isRetriedPutRefused(error)) throw error;
     // The first PUT may have been applied with its answer lost (a reset or timeout after the server acted);
@@ -131,8 +132,9 @@ export async function deployAssets(
     emit({ type: "session-renewed", reason: "the script upload was retried and refused; its first attempt may have been applied" });
     const fresh = await open();
     if (fresh.buckets.length > 0) throw error;
-    script = await putScript(client, target, scriptFormFactory(request, fresh.jwt), onRetry);
+    answer = await putScript(client, target, scriptFormFactory(request, fresh.jwt), onRetry);
   }
+  const script = await describeApplied(client, target, answer);
 
   const durationMs = Date.now() - started;
   const result: DeployResult = {
@@ -149,6 +151,22 @@ export async function deployAssets(
   };
   emit({ type: "done", uploadedFiles, uploadedBytes, cachedFiles: result.cachedFiles, buckets: bucketsSent, retries, durationMs });
   return result;
+}
+
+/**
+ * The script as the state records it. The PUT answer's fields beyond `startup_time_ms` are optional in Cloudflare's
+ * schema (doc §15.3); when one is missing the upload was still applied, so read the script instead of failing.
+ */
+async function describeApplied(client: CloudflareClient, target: ScriptTarget, answer: ScriptResult): Promise<LiveScript> {
+  if (isCompleteAnswer(answer)) return toScriptInfo(answer, target.scriptName);
+  const live = await getScript(client, target);
+  if (live === undefined) {
+    throw new DeployError(
+      "script",
+      `The script ${describeTarget(target)} was uploaded, but reading it back says it does not exist. Run the deploy again; uploaded files are kept.`,
+    );
+  }
+  return live;
 }
 
 /** A script PUT that failed with 400 only after an earlier attempt of it went unanswered or failed. */

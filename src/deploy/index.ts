@@ -8,3 +8,5 @@ export { InvalidDeployRequestError, MAX_TAGS, validateDeployRequest } from "./va
 export { HTML_HANDLING_VALUES, NOT_FOUND_HANDLING_VALUES } from "./types.js";
 export type * from "./types.js";
 export { loadWorkerModules, WorkerModuleError } from "./worker-modules.js";
+export { MAX_USER_TAGS, OWNER_TAG_PREFIX, decideCreate, decideDelete, decideUpdate, ownerOf, ownerTag, tagsWithOwner, type CreateDecision, type DeleteDecision, type RecordedScript, type UpdateDecision } from "./ownership.js";
+export { NamespaceNotFoundError, SCRIPT_NOT_FOUND_CODES } from "./observe.js";

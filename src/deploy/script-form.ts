@@ -48,7 +48,9 @@ export function scriptMetadata(request: DeployRequest, completionJwt: string): R
   const compatibilityFlags = worker?.compatibilityFlags ?? request.compatibilityFlags;
   if (compatibilityDate) metadata.compatibility_date = compatibilityDate;
   if (compatibilityFlags) metadata.compatibility_flags = compatibilityFlags;
-  if (request.tags && request.tags.length > 0) metadata.tags = request.tags;
+  // Always sent: the PUT keeps the previous tags when the field is absent, so an emptied list must say so (`[]`).
+  metadata.tags = request.tags ?? [];
+  if (request.keepBindings && request.keepBindings.length > 0) metadata.keep_bindings = request.keepBindings;
   if (worker) {
     metadata.main_module = worker.mainModule;
     const bindings: unknown[] = [...(worker.bindings ?? [])];

@@ -47,8 +47,14 @@ export interface DeployRequest {
   /** For assets-only workers (no module), the compatibility settings still apply to the asset worker. */
   compatibilityDate?: string;
   compatibilityFlags?: string[];
+  /** The script's complete tag list (the PUT replaces tags wholesale; `[]` clears them). */
   tags?: string[];
   hashSalt?: string;
+  /**
+   * Binding types whose bindings of the live version survive this deploy (Cloudflare's `keep_bindings`), for bindings
+   * the platform manages elsewhere, e.g. `["secret_text"]`.
+   */
+  keepBindings?: string[];
 }
 
 export interface LiveScript {
@@ -58,6 +64,7 @@ export interface LiveScript {
   modifiedOn: string;
   hasAssets: boolean;
   hasModules: boolean;
+  tags: string[];
 }
 
 export interface DeployResult {

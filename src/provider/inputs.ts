@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { validators } from "../cloudflare/index.js";
-import { HTML_HANDLING_VALUES, MAX_TAGS, NOT_FOUND_HANDLING_VALUES } from "../deploy/index.js";
+import { HTML_HANDLING_VALUES, MAX_USER_TAGS, NOT_FOUND_HANDLING_VALUES, OWNER_TAG_PREFIX } from "../deploy/index.js";
 import { MAX_FILES_LIMIT } from "../manifest/index.js";
 
 /** What the engine sends for a value it does not know yet (preview); any type, always this string. */
@@ -93,7 +93,21 @@ export const providerInputsSchema = z
     assetConfig: assetConfigInputSchema.optional(),
     compatibilityDate: validators.compatibilityDate.optional(),
     compatibilityFlags: z.array(z.string().min(1)).optional(),
-    tags: z.array(z.string().min(1)).max(MAX_TAGS, { error: `at most ${MAX_TAGS} tags per script` }).optional(),
+    tags: z
+      .array(
+        z
+          .string()
+          .min(1)
+          .refine((tag) => !tag.startsWith(OWNER_TAG_PREFIX), { error: `tags starting with "${OWNER_TAG_PREFIX}" are reserved for the owner marker this package sets` }),
+      )
+      .max(MAX_USER_TAGS, { error: `at most ${MAX_USER_TAGS} tags: Cloudflare allows 8 per script and this package keeps one for its owner marker` })
+      .optional(),
+    /** Binding types of the live version that survive a deploy (`keep_bindings`). */
+    keepBindings: z.array(z.string().min(1)).optional(),
+    /** `<project>/<stack>` of the program: the owner marker's value (src/deploy/ownership.ts). */
+    owner: z.string().min(1).max(200).optional(),
+    /** Take over an existing script that is not this stack's at create. */
+    adopt: z.boolean().optional(),
     maxFiles: z.number().int().min(1).max(MAX_FILES_LIMIT).optional(),
     providerVersion: z.string().min(1),
   })
@@ -134,4 +148,8 @@ export interface ProviderOutputs {
   modifiedOn: string;
   hasAssets: boolean;
   providerVersion: string;
+  /** `modified_on` of this resource's own last deploy; `modifiedOn` is the one last observed (refresh updates it). */
+  deployedModifiedOn?: string;
+  /** The owner marker this resource's last deploy set (absent in state written before the marker existed). */
+  owner?: string;
 }

@@ -94,8 +94,27 @@ export interface UserWorkerAssetsArgs {
   compatibilityDate?: pulumi.Input<string>;
   /** Compatibility flags for an assets-only worker. @default [] */
   compatibilityFlags?: pulumi.Input<pulumi.Input<string>[]>;
-  /** Script tags (at most 8), e.g. to find a tenant's scripts. @default [] */
+  /**
+   * Script tags, e.g. to find a tenant's scripts. At most 7: Cloudflare allows 8 per script and this package keeps
+   * one, `wfp-owner=<project>/<stack>`, as the owner marker (see README "Ownership and refactoring"). Removing a tag
+   * here removes it from the script.
+   * @default []
+   */
   tags?: pulumi.Input<pulumi.Input<string>[]>;
+  /**
+   * Take over a script that already exists and is not this stack's (deployed by another stack, wrangler or the
+   * dashboard). Without it, creating this resource over such a script fails and names the script. This is the
+   * substitute for `pulumi import`, which dynamic resources cannot do.
+   * @default false
+   */
+  adopt?: pulumi.Input<boolean>;
+  /**
+   * Binding types of the live version that survive every deploy (Cloudflare's `keep_bindings`), for bindings the
+   * platform manages outside this resource, e.g. secrets set with `wrangler secret put`.
+   * @default [] (the deploy replaces all bindings)
+   * @example ["secret_text"]
+   */
+  keepBindings?: pulumi.Input<pulumi.Input<string>[]>;
   /**
    * Most files allowed (Cloudflare: 20,000 on Free, 100,000 on Paid plans).
    * @default 20000

@@ -23,7 +23,18 @@ describe("script metadata", () => {
         config: { html_handling: "none", _headers: assets.headers, _redirects: assets.redirects },
       },
       compatibility_date: "2025-06-01",
+      tags: [],
     });
+  });
+
+  it("always sends the tag list, so emptying it clears the script's tags", () => {
+    expect(scriptMetadata({ target, assets, tags: [] }, "JWT").tags).toEqual([]);
+    expect(scriptMetadata({ target, assets, tags: ["a", "wfp-owner=p/s"] }, "JWT").tags).toEqual(["a", "wfp-owner=p/s"]);
+  });
+
+  it("sends keep_bindings only when asked", () => {
+    expect(scriptMetadata({ target, assets }, "JWT")).not.toHaveProperty("keep_bindings");
+    expect(scriptMetadata({ target, assets, keepBindings: ["secret_text"] }, "JWT").keep_bindings).toEqual(["secret_text"]);
   });
 
   it("adds main module, bindings and the assets binding for a worker", () => {

@@ -104,13 +104,13 @@ describe("diff", () => {
     expect(diff(outputsFor(news), inputs({ assetConfig: { notFoundHandling: "404-page" } })).reasons).toEqual(["settings changed"]);
   });
 
-  it.each(["accountId", "namespace", "scriptName"])("replaces, deleting first, when %s changes", (key) => {
+  it.each(["accountId", "namespace", "scriptName"])("replaces, creating the new script before deleting the old, when %s changes", (key) => {
     const news = inputs();
     const value = key === "accountId" ? "fedcba9876543210fedcba9876543210" : "other";
     expect(diff(outputsFor(news), inputs({ [key]: value }))).toMatchObject({
       changes: true,
       replaces: [key],
-      deleteBeforeReplace: true,
+      deleteBeforeReplace: false,
     });
   });
 
@@ -128,5 +128,22 @@ describe("diff", () => {
     const news = inputs();
     expect(diff(outputsFor(news, { etag: "changed-elsewhere" }), news).changes).toBe(true);
     expect(diff(outputsFor(news, { hasAssets: false }), news).changes).toBe(true);
+  });
+
+  it("sees an assets-only redeploy out of band: same etag, newer modified_on", () => {
+    const news = inputs();
+    const deployed = outputsFor(news, { deployedModifiedOn: "2026-11-22T00:00:00Z" });
+    expect(diff(deployed, news).changes).toBe(false);
+    expect(diff({ ...deployed, modifiedOn: "2026-11-23T10:00:00Z" }, news)).toMatchObject({
+      changes: true,
+      reasons: ["redeployed out of band (modified_on differs)"],
+    });
+  });
+
+  it("does not count adopt as a change, but keepBindings and the owner are", () => {
+    const news = inputs({ owner: "proj/dev" });
+    expect(diff(outputsFor(news), { ...news, adopt: true }).changes).toBe(false);
+    expect(diff(outputsFor(news), { ...news, keepBindings: ["secret_text"] }).reasons).toEqual(["settings changed"]);
+    expect(diff(outputsFor(news), { ...news, owner: "proj/renamed-stack" }).reasons).toEqual(["settings changed"]);
   });
 });

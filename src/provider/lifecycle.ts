@@ -1,0 +1,153 @@
+/**
+ * The provider's I/O: create, update, read and delete against the Cloudflare API, each guarded by the ownership rules
+ * of src/deploy/ownership.ts so that no Pulumi path — rename, move, replace, a second stack, destroy after a hand
+ * deploy — deletes or overwrites a site this resource does not own.
+ */
+import type { CloudflareClient, ConfigOverrides } from "../cloudflare/index.js";
+import {
+  decideCreate,
+  decideDelete,
+  decideUpdate,
+  deleteScript,
+  deployAssets,
+  formatDeployEvent,
+  getScript,
+  tagsWithOwner,
+} from "../deploy/index.js";
+import { describeTarget } from "../deploy/script.js";
+import { assetsFromInputs } from "./assets-from-inputs.js";
+import { toPlainJson } from "./canonical.js";
+import { warn } from "./engine-log.js";
+import { providerInputsSchema, type ProviderInputs, type ProviderOutputs } from "./inputs.js";
+import { manifestInputDigest, resourceId, settingsDigest, targetOf, withoutInternalKeys } from "./plan.js";
+import { createClient } from "./settings.js";
+import { workerFromInputs } from "./worker-from-inputs.js";
+
+export type LogLine = (line: string) => void;
+
+/** A create or update that would overwrite a script another stack (or a person) owns. */
+export class ScriptOwnershipError extends Error {
+  override readonly name = "ScriptOwnershipError";
+}
+
+function parseInputs(raw: Record<string, unknown>): ProviderInputs {
+  return providerInputsSchema.parse(withoutInternalKeys(raw));
+}
+
+function labelOf(inputs: { namespace?: string; scriptName: string }): string {
+  return inputs.namespace ? `${inputs.namespace}/${inputs.scriptName}` : inputs.scriptName;
+}
+
+async function withClient<T>(overrides: ConfigOverrides, work: (client: CloudflareClient) => Promise<T>): Promise<T> {
+  const client = createClient(overrides);
+  try {
+    return await work(client);
+  } finally {
+    await client.close();
+  }
+}
+
+export async function create(raw: Record<string, unknown>, overrides: ConfigOverrides, log: LogLine): Promise<{ id: string; outs: ProviderOutputs }> {
+  const inputs = parseInputs(raw);
+  const target = targetOf(inputs);
+  const label = labelOf(inputs);
+  return withClient(overrides, async (client) => {
+    const decision = decideCreate(target, await getScript(client, target), inputs.owner ?? "", inputs.adopt ?? false);
+    if (decision.kind === "refuse") throw new ScriptOwnershipError(decision.message);
+    if (decision.kind === "same-stack") {
+      log(`${label}: the script already exists and belongs to this stack (a renamed or moved resource, or an earlier create that was interrupted); deploying over it`);
+    }
+    if (decision.kind === "adopt") {
+      log(`${label}: adopting the existing script (${decision.previousOwner ? `managed by stack "${decision.previousOwner}" until now` : "it had no owner tag"})`);
+    }
+    return { id: resourceId(target), outs: await deployInputs(client, inputs, log) };
+  });
+}
+
+export async function update(olds: ProviderOutputs, raw: Record<string, unknown>, overrides: ConfigOverrides, log: LogLine): Promise<{ outs: ProviderOutputs }> {
+  const inputs = parseInputs(raw);
+  const target = targetOf(inputs);
+  return withClient(overrides, async (client) => {
+    const live = await getScript(client, target);
+    const decision = decideUpdate(target, live, { previous: olds.owner, next: inputs.owner ?? "" }, inputs.adopt ?? false);
+    if (decision.kind === "refuse") throw new ScriptOwnershipError(decision.message);
+    return { outs: await deployInputs(client, inputs, log) };
+  });
+}
+
+/** Cloudflare's PUT replaces the script (and its config) wholesale, so create and update deploy the same way. */
+async function deployInputs(client: CloudflareClient, inputs: ProviderInputs, log: LogLine): Promise<ProviderOutputs> {
+  const label = labelOf(inputs);
+  const assets = await assetsFromInputs(inputs.directory, inputs.manifest);
+  const worker = inputs.worker ? await workerFromInputs(inputs.worker) : undefined;
+  log(`${label}: ${assets.fileCount} files, ${assets.totalBytes} bytes`);
+  const result = await deployAssets(
+    client,
+    {
+      target: targetOf(inputs),
+      assets,
+      worker,
+      assetConfig: inputs.assetConfig,
+      compatibilityDate: inputs.compatibilityDate,
+      compatibilityFlags: inputs.compatibilityFlags,
+      tags: tagsWithOwner(inputs.tags, inputs.owner),
+      keepBindings: inputs.keepBindings,
+      hashSalt: inputs.hashSalt,
+    },
+    { onProgress: (event) => log(`${label}: ${formatDeployEvent(event)}`) },
+  );
+  const outs: ProviderOutputs = {
+    accountId: inputs.accountId,
+    namespace: inputs.namespace,
+    scriptName: inputs.scriptName,
+    directory: inputs.directory,
+    manifestDigest: manifestInputDigest(inputs.manifest),
+    settingsDigest: settingsDigest(inputs),
+    fileCount: result.fileCount,
+    totalBytes: result.totalBytes,
+    uploadedFiles: result.uploadedFiles,
+    uploadedBytes: result.uploadedBytes,
+    scriptId: result.script.id,
+    etag: result.script.etag,
+    deployedEtag: result.script.etag,
+    modifiedOn: result.script.modifiedOn,
+    deployedModifiedOn: result.script.modifiedOn,
+    hasAssets: result.script.hasAssets,
+    providerVersion: inputs.providerVersion,
+    owner: inputs.owner,
+  };
+  return toPlainJson(outs);
+}
+
+/**
+ * Observes the live script for refresh. Only "Cloudflare says this script does not exist" drops the resource (no id);
+ * a missing namespace, a token without access or any other failure is an error and the resource stays in state.
+ */
+export async function read(id: string, props: ProviderOutputs, overrides: ConfigOverrides): Promise<{ id?: string; props?: ProviderOutputs }> {
+  return withClient(overrides, async (client) => {
+    const live = await getScript(client, targetOf(props));
+    if (!live) return {};
+    return {
+      id,
+      props: toPlainJson({ ...props, scriptId: live.id, etag: live.etag, modifiedOn: live.modifiedOn, hasAssets: live.hasAssets }),
+    };
+  });
+}
+
+/**
+ * Deletes the script only if it is still what this resource last deployed or observed; otherwise leaves it serving
+ * and says why as a warning in the update's output. Either way the resource leaves the state.
+ */
+export async function remove(props: ProviderOutputs, overrides: ConfigOverrides): Promise<void> {
+  const target = targetOf(props);
+  await withClient(overrides, async (client) => {
+    const decision = decideDelete(await getScript(client, target), { owner: props.owner, modifiedOn: props.modifiedOn, etag: props.etag });
+    if (decision.kind === "delete") await deleteScript(client, target);
+    if (decision.kind === "leave") {
+      await warn(
+        `Left the script ${describeTarget(target)} in place instead of deleting it: ${decision.reason}. ` +
+          "Its site keeps serving; this resource is gone from the stack. (Delete the script yourself if nobody needs it.)",
+      );
+    }
+  });
+}
