@@ -38,8 +38,6 @@ done
 
 # --- cache layout and stamp -------------------------------------------------------------------------------
 cache_root="${PULUMI_WFP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pulumi-wfp-assets}"
-install_dir="$cache_root/pulumi-v$version"
-bin_dir="$install_dir/bin"
 mkdir -p "$cache_root"
 
 # Everything that changes the output: the version, the module files, the host's sources, the shim and this
@@ -55,6 +53,10 @@ compute_stamp() {
   } | sha256sum | cut -d ' ' -f 1
 }
 stamp="$(compute_stamp)"
+# One folder per stamp: two checkouts with different language-host sources (a worktree, another branch) each keep
+# their own build instead of rebuilding over the other's binaries while its tests run.
+install_dir="$cache_root/pulumi-v$version-${stamp:0:12}"
+bin_dir="$install_dir/bin"
 
 is_current() {
   [[ -f "$install_dir/stamp" && "$(cat "$install_dir/stamp")" == "$stamp" ]] &&
