@@ -1,8 +1,8 @@
 import { parseArgs } from "node:util";
 import { CloudflareClient, resolveCloudflareConfig } from "../cloudflare/index.js";
 import { buildManifest } from "../manifest/index.js";
-import { deployAssets, formatDeployEvent, loadWorkerModules } from "../deploy/index.js";
-import type { AssetConfig, HtmlHandling, NotFoundHandling, WorkerSpec } from "../deploy/index.js";
+import { deployAssets, formatDeployEvent, InvalidDeployRequestError, loadWorkerModules, validateDeployRequest } from "../deploy/index.js";
+import type { AssetConfig, DeployRequest, HtmlHandling, NotFoundHandling, WorkerSpec } from "../deploy/index.js";
 
 const HELP = `usage: wfp-assets deploy <dir> --account ID --script NAME [--namespace NS] [options]
 
@@ -87,7 +87,6 @@ export async function run(argv: string[]): Promise<number> {
   const rwf = values["run-worker-first"];
   if (rwf?.length) assetConfig.runWorkerFirst = rwf.length === 1 && (rwf[0] === "true" || rwf[0] === "false") ? rwf[0] === "true" : rwf;
 
-  const assets = await buildManifest(directory, { ignore: values.ignore, hashSalt: values.salt, maxFiles });
   let worker: WorkerSpec | undefined;
   if (values.main) {
     const { mainModule, modules } = await loadWorkerModules(values.main, values.module);
@@ -102,27 +101,55 @@ export async function run(argv: string[]): Promise<number> {
     return usage("--assets-binding needs --main: an assets-only worker has no code to bind the assets to.");
   }
 
+  const settings: Omit<DeployRequest, "assets"> = {
+    target: { accountId: values.account, namespace: values.namespace, scriptName: values.script },
+    worker,
+    assetConfig,
+    compatibilityDate: values["compatibility-date"],
+    compatibilityFlags: values["compatibility-flag"],
+    tags: values.tag,
+    hashSalt: values.salt,
+  };
+  // The rules the provider and tenant.json apply (src/rules), before any file is hashed or any request sent.
+  try {
+    validateDeployRequest(settings);
+  } catch (error) {
+    if (!(error instanceof InvalidDeployRequestError)) throw error;
+    return usage(`invalid options:\n  ${error.problems.map(inFlagTerms).join("\n  ")}`);
+  }
+
+  const assets = await buildManifest(directory, { ignore: values.ignore, hashSalt: values.salt, maxFiles });
   const { baseUrl, credentials } = resolveCloudflareConfig();
   const client = new CloudflareClient({ baseUrl, credentials });
   try {
-    const result = await deployAssets(
-      client,
-      {
-        target: { accountId: values.account, namespace: values.namespace, scriptName: values.script },
-        assets,
-        worker,
-        assetConfig,
-        compatibilityDate: values["compatibility-date"],
-        compatibilityFlags: values["compatibility-flag"],
-        tags: values.tag,
-        hashSalt: values.salt,
-      },
-      { onProgress: values.json ? undefined : (event) => process.stderr.write(`${formatDeployEvent(event)}\n`) },
-    );
+    const result = await deployAssets(client, { ...settings, assets }, {
+      onProgress: values.json ? undefined : (event) => process.stderr.write(`${formatDeployEvent(event)}\n`),
+    });
     if (values.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     else process.stdout.write(`deployed ${values.script}: etag ${result.script.etag}, ${result.fileCount} files\n`);
     return 0;
   } finally {
     await client.close();
   }
+}
+
+/** A request setting as the flag that sets it, so the message names what the user typed. */
+const FLAG_OF_SETTING: Array<[RegExp, string]> = [
+  [/^accountId\b/, "--account"],
+  [/^namespace\b/, "--namespace"],
+  [/^scriptName\b/, "--script"],
+  [/^assetConfig\.htmlHandling\b/, "--html-handling"],
+  [/^assetConfig\.notFoundHandling\b/, "--not-found-handling"],
+  [/^assetConfig\.runWorkerFirst(\.\d+)?\b/, "--run-worker-first"],
+  [/^(worker\.)?compatibilityDate\b/, "--compatibility-date"],
+  [/^(worker\.)?compatibilityFlags(\.\d+)?\b/, "--compatibility-flag"],
+  [/^tags(\.\d+)?\b/, "--tag"],
+  [/^hashSalt\b/, "--salt"],
+  [/^worker\.assetsBinding\b/, "--assets-binding"],
+  [/^worker\.mainModule\b/, "--main"],
+];
+
+function inFlagTerms(problem: string): string {
+  for (const [setting, flag] of FLAG_OF_SETTING) if (setting.test(problem)) return problem.replace(setting, flag);
+  return problem;
 }

@@ -2,7 +2,8 @@
  * Who may overwrite or delete a live script. Pure decisions; the provider (src/provider/lifecycle.ts) does the I/O.
  *
  * The owner marker is one reserved script tag, `wfp-owner=<project>/<stack>`, stored by Cloudflare with the script
- * (sent in the PUT metadata, read back from the script GET). Scripts carry at most 8 tags, so 7 remain for the user.
+ * (sent in the PUT metadata, read back from the script GET). Scripts carry at most 8 tags, so 7 remain for the user
+ * (src/rules/tags.ts).
  * Together with `modified_on` — which changes on every upload (doc §15.3) — it answers the two questions a
  * refactor raises:
  * - create: does the script already exist, and is it this stack's? (a rename or move within a stack is a create of
@@ -13,11 +14,7 @@
 import type { ScriptTarget } from "../cloudflare/index.js";
 import { describeTarget } from "./script.js";
 import type { LiveScript } from "./types.js";
-import { MAX_TAGS } from "./validate.js";
-
-export const OWNER_TAG_PREFIX = "wfp-owner=";
-/** Tags left for the user once the owner tag is set. */
-export const MAX_USER_TAGS = MAX_TAGS - 1;
+import { OWNER_TAG_PREFIX } from "../rules/index.js";
 
 export function ownerTag(owner: string): string {
   return `${OWNER_TAG_PREFIX}${owner}`;

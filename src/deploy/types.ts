@@ -1,10 +1,9 @@
 import type { BuiltManifest } from "../manifest/index.js";
 import type { ScriptTarget } from "../cloudflare/index.js";
 
-export const HTML_HANDLING_VALUES = ["auto-trailing-slash", "force-trailing-slash", "drop-trailing-slash", "none"] as const;
-export const NOT_FOUND_HANDLING_VALUES = ["none", "404-page", "single-page-application"] as const;
-export type HtmlHandling = (typeof HTML_HANDLING_VALUES)[number];
-export type NotFoundHandling = (typeof NOT_FOUND_HANDLING_VALUES)[number];
+import type { HtmlHandling, NotFoundHandling } from "../rules/index.js";
+
+export type { HtmlHandling, NotFoundHandling };
 
 /** How the asset worker serves the files (sent as `metadata.assets.config` on every PUT). */
 export interface AssetConfig {

@@ -1,50 +1,82 @@
+import { z } from "zod";
+import {
+  assetConfigSchema,
+  checkNeedsWorker,
+  checkWorkerSettings,
+  compatibilityDateSchema,
+  compatibilityFlagsSchema,
+  describeIssues,
+  hashSaltSchema,
+  keepBindingsSchema,
+  scriptTagsSchema,
+  targetShape,
+  workerSettingsShape,
+} from "../rules/index.js";
 import { DeployError } from "./errors.js";
-import { HTML_HANDLING_VALUES, NOT_FOUND_HANDLING_VALUES, type DeployRequest } from "./types.js";
+import type { DeployRequest } from "./types.js";
 
-/** Cloudflare accepts at most 8 tags per script. */
-export const MAX_TAGS = 8;
-
-export class InvalidDeployRequestError extends DeployError {}
+export class InvalidDeployRequestError extends DeployError {
+  /** One "setting: problem" line per problem. */
+  readonly problems: string[];
+  constructor(step: "session", message: string, status: undefined, options: { problems: string[] }) {
+    super(step, message, status);
+    this.problems = options.problems;
+  }
+}
 
 /**
- * Combinations Cloudflare would refuse only after the upload, checked up front so a bad request
- * costs no network call. (Field formats — names, dates — are checked where inputs enter: the
- * provider's check() and the CLI.)
+ * The request's settings under the same rules the resource, tenant.json and the CLI use (src/rules), plus what only a
+ * built request can break (the main module among the modules). `tags` is the full list sent, owner marker included.
  */
-export function validateDeployRequest(request: DeployRequest): void {
-  const fail = (message: string): never => {
-    throw new InvalidDeployRequestError("session", message);
-  };
-  const { worker, assetConfig, tags } = request;
-  const oneOf = (name: string, value: string | undefined, allowed: readonly string[]): void => {
-    if (value !== undefined && !allowed.includes(value)) {
-      fail(`${name} "${value}" is not one of ${allowed.map((v) => `"${v}"`).join(", ")}.`);
-    }
-  };
-  oneOf("assetConfig.htmlHandling", assetConfig?.htmlHandling, HTML_HANDLING_VALUES);
-  oneOf("assetConfig.notFoundHandling", assetConfig?.notFoundHandling, NOT_FOUND_HANDLING_VALUES);
-  if (!worker && assetConfig?.runWorkerFirst !== undefined && assetConfig.runWorkerFirst !== false) {
-    fail("assetConfig.runWorkerFirst needs a worker module: an assets-only worker has no code to run first. Add `worker` or remove runWorkerFirst.");
-  }
-  if (Array.isArray(assetConfig?.runWorkerFirst)) {
-    for (const rule of assetConfig.runWorkerFirst) {
-      if (!rule.startsWith("/") && !rule.startsWith("!/")) {
-        fail(`assetConfig.runWorkerFirst rule "${rule}" must start with "/" or "!/" (e.g. "/api/*").`);
-      }
-    }
-  }
-  if (worker) {
-    if (!worker.modules.some((module) => module.name === worker.mainModule)) {
-      fail(`worker.mainModule "${worker.mainModule}" is not among the worker's modules (${worker.modules.map((m) => `"${m.name}"`).join(", ") || "none"}). Name one of them.`);
-    }
-    const names = new Set<string>();
-    for (const binding of worker.bindings ?? []) {
-      if (names.has(binding.name)) fail(`worker.bindings has two bindings named "${binding.name}"; binding names must be unique.`);
-      names.add(binding.name);
-    }
-    if (worker.assetsBinding && names.has(worker.assetsBinding)) {
-      fail(`worker.assetsBinding "${worker.assetsBinding}" clashes with a binding of the same name in worker.bindings.`);
-    }
-  }
-  if (tags && tags.length > MAX_TAGS) fail(`tags has ${tags.length} entries; Cloudflare allows at most ${MAX_TAGS} per script.`);
+const deployRequestSchema = z
+  .object({
+    target: z.object(targetShape),
+    assetConfig: assetConfigSchema.optional(),
+    compatibilityDate: compatibilityDateSchema().optional(),
+    compatibilityFlags: compatibilityFlagsSchema.optional(),
+    tags: scriptTagsSchema.optional(),
+    keepBindings: keepBindingsSchema.optional(),
+    hashSalt: hashSaltSchema.optional(),
+    worker: z
+      .object({ mainModule: z.string().min(1), moduleNames: z.array(z.string()), ...workerSettingsShape })
+      .superRefine((worker, ctx) => {
+        checkWorkerSettings(worker, ctx);
+        if (!worker.moduleNames.includes(worker.mainModule)) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["mainModule"],
+            message: `"${worker.mainModule}" is not among the worker's modules (${worker.moduleNames.map((m) => `"${m}"`).join(", ") || "none"}); name one of them`,
+          });
+        }
+      })
+      .optional(),
+  })
+  .superRefine((request, ctx) => checkNeedsWorker(request, request.worker !== undefined, ctx));
+
+/**
+ * Everything Cloudflare would refuse only after the upload, checked up front so a bad request costs no network call.
+ * Throws an InvalidDeployRequestError listing every problem, each named by its setting.
+ */
+export function validateDeployRequest(request: Omit<DeployRequest, "assets">): void {
+  const { worker } = request;
+  const parsed = deployRequestSchema.safeParse({
+    target: request.target,
+    assetConfig: request.assetConfig,
+    compatibilityDate: request.compatibilityDate,
+    compatibilityFlags: request.compatibilityFlags,
+    tags: request.tags,
+    keepBindings: request.keepBindings,
+    hashSalt: request.hashSalt,
+    worker: worker && {
+      mainModule: worker.mainModule,
+      moduleNames: worker.modules.map((m) => m.name),
+      compatibilityDate: worker.compatibilityDate,
+      compatibilityFlags: worker.compatibilityFlags,
+      bindings: worker.bindings,
+      assetsBinding: worker.assetsBinding,
+    },
+  });
+  if (parsed.success) return;
+  const problems = describeIssues(parsed.error.issues, "(request)").map((line) => line.replace(/^target\./, ""));
+  throw new InvalidDeployRequestError("session", `The deploy request is invalid; nothing was sent:\n  ${problems.join("\n  ")}`, undefined, { problems });
 }

@@ -1,14 +1,8 @@
-import { z } from "zod";
+import { DEFAULT_MAX_FILES, MAX_ASSET_SIZE, MAX_FILES_LIMIT, maxFilesSchema } from "../rules/limits.js";
 import { ManifestError } from "./errors.js";
 
-/** Cloudflare rejects larger assets; wrangler checks `size > MAX` client-side, so exactly 25 MiB is allowed. */
-export const MAX_ASSET_SIZE = 25 * 1024 * 1024;
-/** Files per Worker version on the Free plan (and what the direct-upload docs still state). */
-export const DEFAULT_MAX_FILES = 20_000;
-/** Files per Worker version on the Paid plan: the highest count Cloudflare accepts at all. */
-export const MAX_FILES_LIMIT = 100_000;
-
-const maxFilesSchema = z.number().int().min(1).max(MAX_FILES_LIMIT);
+// The limits themselves are rules shared with the provider, tenant.json and the CLI (src/rules/limits.ts).
+export { DEFAULT_MAX_FILES, MAX_ASSET_SIZE, MAX_FILES_LIMIT };
 
 /** Validates the `maxFiles` option; `undefined` means the Free-plan default. */
 export function resolveMaxFiles(maxFiles: unknown): number {

@@ -121,3 +121,23 @@ export interface UserWorkerAssetsArgs {
    */
   maxFiles?: pulumi.Input<number>;
 }
+
+/** What a `UserWorkerAssets` resolves to after `pulumi up` (each is a `pulumi.Output` on the resource). */
+export interface UserWorkerAssetsOutputs {
+  accountId: string;
+  namespace?: string;
+  scriptName: string;
+  /** SHA-256 of the sorted `/path → hash` manifest: the same digest `wfp-assets manifest` prints for the folder. */
+  manifestDigest: string;
+  fileCount: number;
+  totalBytes: number;
+  /** Files (distinct contents) sent by the last deploy; 0 when Cloudflare already had them all. */
+  uploadedFiles: number;
+  uploadedBytes: number;
+  scriptId: string;
+  /** Cloudflare's hash of the script content (code, bindings, compatibility), as last observed. */
+  etag: string;
+  /** When the script was last uploaded, as last observed (refresh updates it). */
+  modifiedOn: string;
+  hasAssets: boolean;
+}

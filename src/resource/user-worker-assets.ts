@@ -1,15 +1,15 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { userWorkerAssetsProvider } from "./provider.js";
-import { prepareAssetConfig, prepareAssets, prepareWorker } from "./resource/prepare.js";
-import type { UserWorkerAssetsArgs } from "./resource/args.js";
-import { preparing } from "./resource/program-error.js";
-import { claimScript } from "./resource/script-claims.js";
+import { userWorkerAssetsProvider } from "../provider/shell.js";
+import { prepareAssetConfig, prepareAssets, prepareWorker } from "./prepare.js";
+import type { UserWorkerAssetsArgs } from "./args.js";
+import { preparing } from "./program-error.js";
+import { claimScript } from "./script-claims.js";
 
 /** Recorded as an input: when the provider code changes, diff sees it and the new code is saved in state. */
 export const PROVIDER_VERSION: string = (
-  JSON.parse(readFileSync(join(__dirname, "..", "package.json"), "utf8")) as { version: string }
+  JSON.parse(readFileSync(join(__dirname, "..", "..", "package.json"), "utf8")) as { version: string }
 ).version;
 
 /**

@@ -64,9 +64,31 @@ describe("wfp-assets deploy", () => {
     expect(noAccount.code).toBe(2);
     expect(noAccount.stderr).toMatch(/--account is required/);
     const badHandling = await cli(["deploy", join(work, "site"), "--account", ACCOUNT, "--namespace", "cli", "--script", "x", "--html-handling", "sometimes"], env());
-    expect(badHandling.code).toBe(1);
-    expect(badHandling.stderr).toMatch(/htmlHandling "sometimes" is not one of/);
+    expect(badHandling.code).toBe(2);
+    expect(badHandling.stderr).toMatch(/--html-handling: htmlHandling "sometimes" is not supported; use one of "auto-trailing-slash"/);
     expect((await emulator.stats()).accounts[ACCOUNT]!.namespaces.cli!.scripts).not.toHaveProperty("x");
+  });
+
+  it("applies the provider's rules to every option before any request", async () => {
+    const requests = async (): Promise<number> => Object.values((await emulator.stats()).accounts[ACCOUNT]?.requests ?? {}).reduce((a, b) => a + b, 0);
+    const before = await requests();
+    const cases: Array<[string[], RegExp]> = [
+      [["--script", "Bad_Name!"], /--script: Worker script name may contain only lowercase letters/],
+      [["--script", "ok", "--namespace=-ns"], /--namespace: Dispatch namespace name may contain only/],
+      [["--script", "ok", "--account", "ABC"], /--account: Cloudflare account id must be 32 lowercase hex characters/],
+      [["--script", "ok", "--compatibility-date", "2025-02-30"], /--compatibility-date: compatibility date is not a real calendar date/],
+      [["--script", "ok", "--main", join(work, "worker.js"), "--run-worker-first", "!/api/*"], /--run-worker-first: runWorkerFirst rules need at least one positive rule/],
+      [["--script", "ok", "--run-worker-first", "true"], /--run-worker-first: runWorkerFirst needs a worker module/],
+      [["--script", "ok", ...Array.from({ length: 9 }, (_, i) => ["--tag", `t${i}`]).flat()], /--tag: at most 8 tags/],
+    ];
+    for (const [flags, expected] of cases) {
+      const args = ["deploy", join(work, "site"), "--account", ACCOUNT, "--namespace", "cli", ...flags];
+      // A later --account wins in parseArgs, so the account case overrides the valid one above.
+      const result = await cli(args, env());
+      expect(result.code, flags.join(" ")).toBe(2);
+      expect(result.stderr, flags.join(" ")).toMatch(expected);
+    }
+    expect(await requests()).toBe(before);
   });
 
   it("names the missing credentials", async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { MAX_USER_TAGS } from "../../src/rules/index.js";
 import {
-  MAX_USER_TAGS,
   decideCreate,
   decideDelete,
   decideUpdate,

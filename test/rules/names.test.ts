@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { compatibilityDateSchema, validators } from "../../src/cloudflare/index.js";
+import { accountIdSchema, compatibilityDateSchema, namespaceNameSchema, scriptNameSchema } from "../../src/rules/index.js";
+
+const validators = { accountId: accountIdSchema, scriptName: scriptNameSchema, namespaceName: namespaceNameSchema, compatibilityDate: compatibilityDateSchema() };
 
 function firstMessage(result: { success: boolean; error?: { issues: { message: string }[] } }): string | undefined {
   return result.success ? undefined : result.error?.issues[0]?.message;

@@ -1,0 +1,21 @@
+/**
+ * Every rule about what may be deployed — names, ids, dates, asset config, worker settings, tags, limits — defined
+ * once and used by the provider, the deploy library, TenantSites and the CLI.
+ */
+export { accountIdSchema, namespaceNameSchema, scriptNameSchema, NAME_MAX_LENGTH } from "./names.js";
+export { compatibilityDateSchema, compatibilityFlagsSchema } from "./compatibility.js";
+export {
+  HTML_HANDLING_VALUES,
+  NOT_FOUND_HANDLING_VALUES,
+  assetConfigSchema,
+  runWorkerFirstSchema,
+  type AssetConfigSettings,
+  type HtmlHandling,
+  type NotFoundHandling,
+} from "./asset-config.js";
+export { MAX_TAGS, MAX_USER_TAGS, OWNER_TAG_PREFIX, scriptTagsSchema, userTagsSchema } from "./tags.js";
+export { assetsBindingSchema, bindingSchema, bindingsSchema, checkWorkerSettings, workerSettingsShape } from "./worker.js";
+export { checkNeedsWorker, deploySettingsShape, hashSaltSchema, keepBindingsSchema, targetShape } from "./settings.js";
+export { DEFAULT_MAX_FILES, MAX_ASSET_SIZE, MAX_FILES_LIMIT, maxFilesSchema } from "./limits.js";
+export { describeIssues } from "./issues.js";
+export { checkAccountId, checkNamespaceName, checkScriptName } from "./checks.js";
