@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { type EmulatorOptions, EmulatorOptionsError, FaultSpecError, type RunningEmulator, startEmulator } from "../emulator/index.js";
+import { type EmulatorOptions, EmulatorOptionsError, FaultSpecError, type RunningEmulator, parseRateLimitSpec, startEmulator } from "../emulator/index.js";
 
 const HELP = `usage: wfp-assets emulator [options]
 
@@ -21,6 +21,11 @@ options:
   --max-bucket-files N     max files per bucket (default 500)
   --max-request-bytes N    max request body (default 104857600)
   --per-file-uploads       enable POST /workers/assets/upload/{hash} and advertise it in upload JWTs
+  --minimal-put-answers    answer script PUTs with only {startup_time_ms} (what the schema requires)
+  --rate-limit SPEC        enforce Cloudflare's API rate limit: "on" (1200 calls per 300 s per token, then
+                           a 300 s block), "off" (default), or "N/W" (N calls per W seconds), optionally
+                           followed by ",block=S" ",uploads=on|off" (count JWT uploads against the token that
+                           opened the session; default on) ",ip=N" (N calls per second per IP)
   --allow-remote           allow a non-loopback --host
   --quiet                  do not log each request to stderr
   -h, --help               show this help
@@ -53,6 +58,8 @@ export function parseEmulatorArgs(argv: string[]): { help: boolean; quiet: boole
         "max-bucket-files": { type: "string" },
         "max-request-bytes": { type: "string" },
         "per-file-uploads": { type: "boolean" },
+        "minimal-put-answers": { type: "boolean" },
+        "rate-limit": { type: "string" },
         "allow-remote": { type: "boolean" },
         quiet: { type: "boolean" },
         help: { type: "boolean", short: "h" },
@@ -77,8 +84,20 @@ export function parseEmulatorArgs(argv: string[]): { help: boolean; quiet: boole
   if (values["max-bucket-files"] !== undefined) options.maxBucketFiles = integer(values["max-bucket-files"], "--max-bucket-files", 1);
   if (values["max-request-bytes"] !== undefined) options.maxRequestBytes = integer(values["max-request-bytes"], "--max-request-bytes", 1);
   if (values["per-file-uploads"]) options.perFileUploads = true;
+  if (values["minimal-put-answers"]) options.minimalPutAnswers = true;
+  if (values["rate-limit"] !== undefined) options.rateLimit = parseRateLimitFlag(values["rate-limit"]);
   if (values["allow-remote"]) options.allowRemote = true;
   return { help: values.help ?? false, quiet: values.quiet ?? false, options };
+}
+
+function parseRateLimitFlag(spec: string): EmulatorOptions["rateLimit"] {
+  let parsed;
+  try {
+    parsed = parseRateLimitSpec(spec);
+  } catch (err) {
+    throw new UsageError(`--rate-limit: ${(err as Error).message}`);
+  }
+  return parsed === undefined ? false : parsed;
 }
 
 function integer(text: string, flag: string, min: number): number {

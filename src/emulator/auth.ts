@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, createHmac, randomBytes } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
 import { authenticationError } from "./envelope.js";
 
@@ -23,20 +23,33 @@ export class Authenticator {
   private readonly tokens = new Map<string, Set<string> | undefined>();
   private readonly legacyKeys = new Map<string, Set<string> | undefined>();
 
-  constructor(tokens: TokenGrant[], legacyKeys: LegacyKeyGrant[]) {
+  /**
+   * `identityKey` keys the HMAC that names a credential in rate-limit bookkeeping, stats and upload JWTs (so the
+   * name reveals nothing about the credential, however weak it is).
+   */
+  constructor(
+    tokens: TokenGrant[],
+    legacyKeys: LegacyKeyGrant[],
+    private readonly identityKey: Uint8Array = randomBytes(32),
+  ) {
     for (const t of tokens) this.tokens.set(digest(t.token), t.accounts ? new Set(t.accounts) : undefined);
     for (const k of legacyKeys) this.legacyKeys.set(digest(`${k.email.toLowerCase()}\n${k.key}`), k.accounts ? new Set(k.accounts) : undefined);
   }
 
-  /** Throws the authentication error envelope unless the request carries a credential valid for `account`. */
-  authorize(headers: IncomingHttpHeaders, account: string | undefined): void {
+  /**
+   * Throws the authentication error envelope unless the request carries a credential valid for `account`;
+   * returns the credential's identity (`token-…` / `key-…`), which the rate limit counts against.
+   */
+  authorize(headers: IncomingHttpHeaders, account: string | undefined): string {
     const bearer = bearerToken(headers);
     let accounts: Set<string> | undefined;
     let known: boolean;
+    let identity: string;
     if (bearer !== undefined) {
       const key = digest(bearer);
       known = this.tokens.has(key);
       accounts = this.tokens.get(key);
+      identity = `token-${this.label(bearer)}`;
     } else {
       const email = single(headers["x-auth-email"]);
       const apiKey = single(headers["x-auth-key"]);
@@ -44,9 +57,15 @@ export class Authenticator {
       const key = digest(`${email.toLowerCase()}\n${apiKey}`);
       known = this.legacyKeys.has(key);
       accounts = this.legacyKeys.get(key);
+      identity = `key-${this.label(`${email.toLowerCase()}\n${apiKey}`)}`;
     }
     if (!known) throw authenticationError();
     if (account !== undefined && accounts !== undefined && !accounts.has(account)) throw authenticationError();
+    return identity;
+  }
+
+  private label(credential: string): string {
+    return createHmac("sha256", this.identityKey).update("rate-limit identity\n").update(credential).digest("hex").slice(0, 16);
   }
 }
 

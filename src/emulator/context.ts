@@ -10,6 +10,8 @@ export interface RequestContext {
   /** The validated account id from the path ("" for routes without one). */
   account: string;
   fault: { nullResult: boolean; noCompletion: boolean };
+  /** The API credential's identity (auth.ts), on routes authenticated by one. */
+  identity?: string;
 }
 
 export type Reply =

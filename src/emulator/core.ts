@@ -6,6 +6,7 @@ import { namespaceNotFound } from "./envelope.js";
 import { type FaultSpec, FaultInjector, parseFaultSpec } from "./faults.js";
 import { JwtIssuer } from "./jwt.js";
 import type { EmulatorConfig } from "./options.js";
+import { RateLimiter } from "./rate-limit.js";
 import { type EmulatorStats, StatsRecorder, buildStats } from "./stats.js";
 import { BlobStore, type StoreScope } from "./store/blobs.js";
 import { acquireDataDirLock } from "./store/lock.js";
@@ -23,6 +24,8 @@ export class EmulatorCore {
   /** Sessions whose completion JWT a PUT in flight is attaching (so two concurrent PUTs cannot both use it). */
   private readonly reservedSessions = new Set<string>();
   private readonly manifestCache = new Map<string, Map<string, ManifestEntry>>();
+  /** Cloudflare's API rate limit, when the `rateLimit` option is on. */
+  readonly rateLimiter: RateLimiter | undefined;
 
   private constructor(
     readonly config: EmulatorConfig,
@@ -40,6 +43,7 @@ export class EmulatorCore {
     readonly recorder: StatsRecorder,
   ) {
     this.faultInjector = new FaultInjector(config.faults);
+    this.rateLimiter = config.rateLimit ? new RateLimiter(config.rateLimit) : undefined;
   }
 
   static async open(config: EmulatorConfig): Promise<EmulatorCore> {
@@ -71,7 +75,7 @@ export class EmulatorCore {
         objects,
         sessions,
         new JwtIssuer(key),
-        new Authenticator(tokens, config.legacyKeys),
+        new Authenticator(tokens, config.legacyKeys, key),
         tokens.map((t) => t.token),
         new StatsRecorder(),
       );
@@ -142,13 +146,15 @@ export class EmulatorCore {
     return this.persister.flush();
   }
 
-  stats(): Promise<EmulatorStats> {
-    return buildStats({
+  async stats(): Promise<EmulatorStats> {
+    const stats = await buildStats({
       state: this.state,
       recorder: this.recorder,
       storeHashes: (scope) => this.blobs.hashes(scope),
       loadManifest: (ref) => this.loadManifest(ref),
     });
+    if (this.rateLimiter) stats.rateLimit = this.rateLimiter.stats();
+    return stats;
   }
 
   /** Flushes state and releases the data directory (removing it when it was temporary). */

@@ -1,8 +1,9 @@
 /**
  * Cloudflare's v4 API envelope and the error codes the emulator answers with.
  *
- * Codes marked "real" are ones Cloudflare is known to send for the same situation (see
- * docs/cloudflare-assets-api.md §7.1); the others are invented because no source records Cloudflare's code.
+ * Codes marked "real" are ones Cloudflare is known to send for the same situation (see §7.1 and §15.3 of
+ * cloudflare-assets-api.md in the steering repo's shared/docs, ../shared/docs/ from this repo); the others are
+ * invented because no source records Cloudflare's code.
  * Clients should decide on the HTTP status (and a JWT's `exp`), not on these numbers.
  */
 
@@ -15,6 +16,11 @@ export const ErrorCode = {
   unknown: 10013,
   /** real family: script/metadata validation errors on PUT. */
   scriptValidation: 10021,
+  /**
+   * real: "script not found" on the dispatch-namespace script GET. wrangler's `deploy --dispatch-namespace` treats
+   * only this code there as "the Worker is new" (cloudflare-assets-api.md §15.3); any other code aborts its first deploy.
+   */
+  namespaceScriptNotFound: 10092,
   /** real: legacy environment / service not found (wrangler's services GET for a new Worker). */
   serviceNotFound: 10090,
   /** real: manifest key without a leading "/". */
@@ -41,7 +47,11 @@ export const ErrorCode = {
   requestTooLarge: 10314,
   /** invented: `?base64=true` missing on the bulk upload route. */
   base64Required: 10315,
-  /** invented: dispatch namespace not found. HTTP 404. */
+  /**
+   * invented: dispatch namespace not found. HTTP 404. No source (workers-sdk, cloudflare-typescript,
+   * terraform-provider-cloudflare, the docs) records Cloudflare's code for it; it must stay distinct from the
+   * script-not-found codes 10007/10092 so a client never mistakes a missing namespace for a deleted script.
+   */
   namespaceNotFound: 10320,
   /** invented: dispatch namespace name already taken. HTTP 409. */
   namespaceExists: 10321,
@@ -49,7 +59,7 @@ export const ErrorCode = {
   badRequest: 10322,
   /** invented: the route exists but not for this method. HTTP 405. */
   methodNotAllowed: 10405,
-  /** real: Cloudflare's rate-limit answer. */
+  /** real: Cloudflare's rate-limit answer (HTTP 429). */
   rateLimited: 971,
   /** real: "No route for that URI" (sent together with 7003). */
   noRoute: 7000,
@@ -111,6 +121,11 @@ export function badRequest(message: string, code: number = ErrorCode.badRequest)
 
 export function workerNotFound(): ApiError {
   return new ApiError(404, ErrorCode.workerNotFound, "This Worker does not exist on your account.");
+}
+
+/** The namespace script GET's answer for a missing script (code 10092, which wrangler requires there). */
+export function namespaceScriptNotFound(): ApiError {
+  return new ApiError(404, ErrorCode.namespaceScriptNotFound, "This Worker does not exist in the dispatch namespace.");
 }
 
 export function namespaceNotFound(namespace: string): ApiError {

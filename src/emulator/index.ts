@@ -16,6 +16,8 @@ export type { FaultAction, FaultRule, FaultSpec } from "./faults.js";
 export { FaultSpecError, parseFaultSpec } from "./faults.js";
 export type { AccountStats, EmulatorStats, ScriptStats, StoreStats } from "./stats.js";
 export { DataDirLockedError } from "./store/lock.js";
+export type { RateLimitConfig, RateLimitStats, TokenRateStats } from "./rate-limit.js";
+export { parseRateLimitSpec } from "./rate-limit.js";
 
 export interface RunningEmulator {
   /** http://host:port/client/v4 — the value for CLOUDFLARE_API_BASE_URL. */

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { SignJWT, errors as joseErrors, jwtVerify } from "jose";
+import { SignJWT, compactVerify, errors as joseErrors, jwtVerify } from "jose";
 import { z } from "zod";
 
 /**
@@ -18,6 +18,11 @@ export interface TokenClaims {
   session: string;
   /** epoch seconds */
   expiresAt: number;
+  /**
+   * The identity (auth.ts: an HMAC label, not the credential) of the API credential that opened the session, so
+   * the rate limit can count upload calls against it (claim `rk`).
+   */
+  rateKey?: string;
 }
 
 export interface PerFileUploadClaims {
@@ -66,8 +71,9 @@ export class JwtIssuer {
       payload.ns = claims.scope.namespace;
       payload.nsid = claims.scope.namespaceId;
     }
+    if (claims.rateKey !== undefined) payload.rk = claims.rateKey;
     if (perFile) {
-      // The claims wrangler reads to switch to one request per file (docs §6.1).
+      // The claims wrangler reads to switch to one request per file (cloudflare-assets-api.md §6.1).
       payload.wrangler_single_asset_uploads = true;
       payload.edge_kv_upload_concurrency = perFile.concurrency;
     }
@@ -103,6 +109,21 @@ export class JwtIssuer {
       scope = { kind: "account" };
     }
     return { kind: p.knd, account: p.acct, scope, script: p.script, session: p.sid, expiresAt: p.exp };
+  }
+
+  /**
+   * The `rk` claim of a JWT this emulator signed, whether or not it has expired (an expired upload is still a call
+   * that counts); undefined for a missing, forged or tampered token.
+   */
+  async rateKeyOf(token: string | undefined): Promise<string | undefined> {
+    if (!token) return undefined;
+    try {
+      const { payload } = await compactVerify(token, this.key, { algorithms: ["HS256"] });
+      const rk = (JSON.parse(new TextDecoder().decode(payload)) as { rk?: unknown }).rk;
+      return typeof rk === "string" ? rk : undefined;
+    } catch {
+      return undefined;
+    }
   }
 }
 

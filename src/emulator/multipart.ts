@@ -2,6 +2,7 @@ import type { IncomingMessage } from "node:http";
 import { Transform, type TransformCallback } from "node:stream";
 import busboy from "busboy";
 import { ApiError, ErrorCode, badRequest, requestTooLarge } from "./envelope.js";
+import { PartHeaderTap, boundaryOf } from "./part-headers.js";
 
 /**
  * Streams a multipart/form-data request through busboy, handing each part to `onPart` as it arrives, so no
@@ -9,13 +10,16 @@ import { ApiError, ErrorCode, badRequest, requestTooLarge } from "./envelope.js"
  * Content-Length is still cut off at `maxBytes`), and each part is capped at `maxPartBytes`.
  *
  * Busboy reports a part's media type as `type/subtype` only (parameters such as `charset` are dropped) and
- * reports `text/plain` for a part that has no Content-Type header.
+ * reports `text/plain` for a part that has no Content-Type header, so each part also carries its Content-Type
+ * header exactly as sent (`contentType`), read by a tap in front of busboy (part-headers.ts).
  */
 
 export interface MultipartPart {
   name: string;
   filename: string | undefined;
   mimeType: string;
+  /** The part's Content-Type header as sent (with parameters); undefined when the part had none. */
+  contentType: string | undefined;
   /** true for parts busboy treats as files (they have a filename, or are application/octet-stream). */
   isFile: boolean;
   body: AsyncIterable<Buffer | string>;
@@ -39,6 +43,8 @@ export async function consumeMultipart(req: IncomingMessage, limits: MultipartLi
   try {
     parser = busboy({
       headers: req.headers,
+      // preservePath: module names such as "lib/util.js" are filenames with slashes (main_module names them).
+      preservePath: true,
       limits: { fileSize: limits.maxPartBytes, fieldSize: limits.maxPartBytes, parts: limits.maxParts ?? Infinity },
     });
   } catch (err) {
@@ -58,9 +64,11 @@ export async function consumeMultipart(req: IncomingMessage, limits: MultipartLi
       new ApiError(413, ErrorCode.requestTooLarge, `Part "${name}" exceeds the emulator's per-part limit of ${limits.maxPartBytes} bytes.`);
 
     const counter = new ByteCounter(limits.maxBytes);
+    const tap = new PartHeaderTap(boundaryOf(type) ?? "");
     counter.on("error", (err) => {
       fail(err);
       req.unpipe(counter);
+      counter.unpipe(tap);
       parser.destroy(err);
       finish();
     });
@@ -71,14 +79,16 @@ export async function consumeMultipart(req: IncomingMessage, limits: MultipartLi
       stream.on("error", () => {});
       // destroyOnReturn: false — a handler that stops reading must not destroy the stream busboy is still feeding.
       const body = stream.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>;
-      const handled = onPart({ name, filename: info.filename, mimeType: info.mimeType, isFile: true, body })
+      const contentType = tap.takeFor(name)?.contentType;
+      const handled = onPart({ name, filename: info.filename, mimeType: info.mimeType, contentType, isFile: true, body })
         .catch((err: unknown) => fail(err))
         .finally(() => stream.resume()); // a handler that stopped early must not stall the parser
       pending.push(handled);
     });
     parser.on("field", (name, value, info) => {
+      const contentType = tap.takeFor(name)?.contentType;
       if (info.valueTruncated) return fail(partTooLarge(name));
-      pending.push(onPart({ name, filename: undefined, mimeType: info.mimeType, isFile: false, body: once(value) }).catch((err: unknown) => fail(err)));
+      pending.push(onPart({ name, filename: undefined, mimeType: info.mimeType, contentType, isFile: false, body: once(value) }).catch((err: unknown) => fail(err)));
     });
     parser.on("partsLimit", () => fail(badRequest(`Too many parts: the emulator accepts at most ${limits.maxParts} per request.`), 2));
     parser.on("error", (err) => {
@@ -104,7 +114,7 @@ export async function consumeMultipart(req: IncomingMessage, limits: MultipartLi
       Promise.allSettled(pending).then(() => (firstError === undefined ? resolve() : reject(firstError)));
     }
 
-    req.pipe(counter).pipe(parser);
+    req.pipe(counter).pipe(tap).pipe(parser);
   });
 }
 

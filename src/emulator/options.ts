@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { LegacyKeyGrant, TokenGrant } from "./auth.js";
 import { type FaultSpec, parseFaultSpec } from "./faults.js";
+import { CLOUDFLARE_RATE_LIMIT, type RateLimitConfig, parseRateLimitSpec } from "./rate-limit.js";
 
 /** Options of `startEmulator` (all optional; see src/emulator/README.md). */
 export interface EmulatorOptions {
@@ -31,6 +32,17 @@ export interface EmulatorOptions {
   allowRemote?: boolean;
   /** Max request body in bytes (larger bodies get 413); default 100 MiB. */
   maxRequestBytes?: number;
+  /**
+   * Answer script PUTs with only what the schema requires (`{startup_time_ms}`), omitting id, etag, has_assets,
+   * created_on, modified_on…, so a client proves it reads the script back when they are absent. Default false.
+   */
+  minimalPutAnswers?: boolean;
+  /**
+   * Enforce Cloudflare's API rate limit (rate-limit.ts). `true` = Cloudflare's numbers (1,200 calls per 300 s per
+   * token, then a 300 s block); an object overrides some of them; a string uses the `--rate-limit` syntax.
+   * Default off.
+   */
+  rateLimit?: boolean | string | Partial<RateLimitConfig>;
 }
 
 export interface EmulatorLimits {
@@ -58,6 +70,9 @@ export interface EmulatorConfig {
   perFileConcurrency: number;
   log: ((line: string) => void) | undefined;
   allowRemote: boolean;
+  minimalPutAnswers: boolean;
+  /** undefined = no rate limit. */
+  rateLimit: RateLimitConfig | undefined;
 }
 
 const MiB = 1024 * 1024;
@@ -80,6 +95,22 @@ const optionsSchema = z
     log: z.custom<(line: string) => void>((v) => typeof v === "function", "log must be a function").optional(),
     allowRemote: z.boolean().optional(),
     maxRequestBytes: z.number().int().positive().optional(),
+    minimalPutAnswers: z.boolean().optional(),
+    rateLimit: z
+      .union([
+        z.boolean(),
+        z.string(),
+        z
+          .object({
+            requests: z.number().int().positive().optional(),
+            windowSeconds: z.number().positive().optional(),
+            blockSeconds: z.number().nonnegative().optional(),
+            countUploads: z.boolean().optional(),
+            perIpPerSecond: z.number().int().positive().optional(),
+          })
+          .strict(),
+      ])
+      .optional(),
   })
   .strict();
 
@@ -121,7 +152,27 @@ export function resolveOptions(options: EmulatorOptions = {}): EmulatorConfig {
     perFileConcurrency: 50,
     log: o.log,
     allowRemote: o.allowRemote ?? false,
+    minimalPutAnswers: o.minimalPutAnswers ?? false,
+    rateLimit: resolveRateLimit(o.rateLimit),
   };
+}
+
+function resolveRateLimit(value: boolean | string | Partial<RateLimitConfig> | undefined): RateLimitConfig | undefined {
+  if (value === undefined || value === false) return undefined;
+  if (value === true) return { ...CLOUDFLARE_RATE_LIMIT };
+  let partial: Partial<RateLimitConfig> | undefined;
+  if (typeof value === "string") {
+    try {
+      partial = parseRateLimitSpec(value);
+    } catch (err) {
+      throw new EmulatorOptionsError(`Invalid emulator option "rateLimit": ${(err as Error).message}`);
+    }
+    if (partial === undefined) return undefined;
+  } else {
+    partial = value;
+  }
+  const defined = Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined));
+  return { ...CLOUDFLARE_RATE_LIMIT, ...defined };
 }
 
 export function isLoopbackHost(host: string): boolean {

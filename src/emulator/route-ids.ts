@@ -23,6 +23,7 @@ export const RouteId = {
   deleteAccountScript: "DELETE account-script",
   getAccountScriptSettings: "GET account-script-settings",
   getAccountScriptContent: "GET account-script-content",
+  getAccountScriptContentV2: "GET account-script-content-v2",
   getService: "GET service",
   listDeployments: "GET account-script-deployments",
   createDeployment: "POST account-script-deployments",

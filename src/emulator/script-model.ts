@@ -6,7 +6,7 @@ import type { ModuleRecord, ScriptRecord } from "./store/state.js";
 /**
  * The script PUT semantics, as pure functions: metadata parsing and validation, how a new version is derived
  * from the previous one (asset config replaced, assets kept only on request, kept bindings merged), and the
- * API shapes the read routes answer with.
+ * etag. The shapes the routes answer with are in script-answers.ts.
  */
 
 const bindingSchema = z.object({ type: z.string(), name: z.string().optional() }).passthrough();
@@ -15,7 +15,16 @@ const assetConfigSchema = z
   .object({
     html_handling: z.enum(["auto-trailing-slash", "force-trailing-slash", "drop-trailing-slash", "none"]).optional(),
     not_found_handling: z.enum(["none", "404-page", "single-page-application"]).optional(),
-    run_worker_first: z.union([z.boolean(), z.array(z.string().regex(/^!?\//, "rules start with / or !/"))]).optional(),
+    // "At least one non-negative rule must be provided" (SDK `Metadata.Assets.Config.run_worker_first`): a list of only
+    // `!/…` rules, or an empty list, is refused; `false` says "assets first".
+    run_worker_first: z
+      .union([
+        z.boolean(),
+        z
+          .array(z.string().regex(/^!?\//, "rules start with / or !/"))
+          .refine((rules) => rules.some((r) => !r.startsWith("!")), "a run_worker_first rule list needs at least one positive rule (one that does not start with \"!\")"),
+      ])
+      .optional(),
     _headers: z.string().optional(),
     _redirects: z.string().optional(),
     serve_directly: z.boolean().optional(),
@@ -33,13 +42,17 @@ export const workerMetadataSchema = z
     keep_assets: z.boolean().optional(),
     assets: z.object({ jwt: z.string().optional(), config: assetConfigSchema.optional() }).passthrough().optional(),
     tags: z.array(z.string()).max(8).optional(),
-    usage_model: z.string().optional(),
+    usage_model: z.enum(["standard", "bundled", "unbound"]).optional(),
+    // Echoed back by the read routes, so held to the shapes the SDK's answer types give them.
+    logpush: z.boolean().optional(),
+    observability: z.object({ enabled: z.boolean() }).passthrough().optional(),
+    tail_consumers: z.array(z.object({ service: z.string(), environment: z.string().optional(), namespace: z.string().optional() }).strict()).optional(),
   })
   .passthrough();
 
 export type WorkerMetadata = z.infer<typeof workerMetadataSchema>;
 
-/** Settings stored verbatim and echoed by the settings route. */
+/** Settings stored verbatim and echoed by the settings routes (script-answers.ts). */
 const ECHOED_SETTINGS = ["observability", "logpush", "placement", "limits", "tail_consumers"] as const;
 
 function scriptError(message: string): ApiError {
@@ -62,30 +75,74 @@ export function parseWorkerMetadata(text: string | undefined): WorkerMetadata {
   return parsed.data;
 }
 
-/** Checks that hold whatever the assets turn out to be (run before the completion JWT is looked at). */
-export function validateScriptShape(metadata: WorkerMetadata, modules: ModuleRecord[]): void {
+/**
+ * Module part content types the API accepts (SDK `ScriptUpdateParams`, Cloudflare's multipart upload docs;
+ * cloudflare-assets-api.md §7.4, §15.3). `application/json` is not among them: Cloudflare has no JSON module type, so a client must send JSON data
+ * as an ES module (`export default {…}`), as `text/plain` (and parse it), or bundle it into its JavaScript as
+ * wrangler does. Parameters (`; charset=utf-8`) are allowed and ignored.
+ */
+export const MODULE_CONTENT_TYPES: readonly string[] = [
+  "application/javascript+module",
+  "text/javascript+module",
+  "application/javascript",
+  "text/javascript",
+  "application/wasm",
+  "text/plain",
+  "application/octet-stream",
+  "text/x-python",
+  "text/x-python-requirement",
+  "application/source-map",
+];
+
+/** A module part as the PUT route received it: `name` is its module name (the part's filename, else its field name). */
+export interface UploadedPart {
+  /** The form field name. */
+  field: string;
+  module: ModuleRecord;
+}
+
+/**
+ * Checks that hold whatever the assets turn out to be (run before the completion JWT is looked at). Modules are
+ * named by their part's *filename*, which is what `main_module` refers to (cloudflare-assets-api.md §15.3);
+ * `body_part` names a part by its field name (or filename). Returns the resolved entry point.
+ */
+export function validateScriptShape(metadata: WorkerMetadata, parts: UploadedPart[]): { mainModule?: string; bodyPart?: string } {
   const names = new Set<string>();
-  for (const m of modules) {
+  for (const { module: m } of parts) {
     if (names.has(m.name)) throw scriptError(`Module "${m.name}" was uploaded twice.`);
     names.add(m.name);
+    const base = m.contentType.split(";")[0]!.trim().toLowerCase();
+    if (!MODULE_CONTENT_TYPES.includes(base)) {
+      const hint = base === "application/json" ? ' Cloudflare has no JSON module type: send the data as an ES module ("export default {…}", application/javascript+module) or as text/plain.' : "";
+      throw scriptError(`Module "${m.name}" has content type "${m.contentType || "(none)"}", which is not a module type; use one of ${MODULE_CONTENT_TYPES.join(", ")}.${hint}`);
+    }
   }
-  if (metadata.main_module !== undefined && !names.has(metadata.main_module)) {
-    throw scriptError(`main_module "${metadata.main_module}" names no uploaded part; add a part with that name.`);
+  const entry: { mainModule?: string; bodyPart?: string } = {};
+  if (metadata.main_module !== undefined) {
+    if (!names.has(metadata.main_module)) {
+      const byField = parts.find((p) => p.field === metadata.main_module);
+      const hint = byField ? ` A part has that field name but its filename is "${byField.module.name}": main_module names a module by the part's filename.` : " Add a part whose filename is that name.";
+      throw scriptError(`main_module "${metadata.main_module}" names no uploaded module.${hint}`);
+    }
+    entry.mainModule = metadata.main_module;
   }
-  if (metadata.body_part !== undefined && !names.has(metadata.body_part)) {
-    throw scriptError(`body_part "${metadata.body_part}" names no uploaded part; add a part with that name.`);
+  if (metadata.body_part !== undefined) {
+    const part = parts.find((p) => p.field === metadata.body_part) ?? parts.find((p) => p.module.name === metadata.body_part);
+    if (!part) throw scriptError(`body_part "${metadata.body_part}" names no uploaded part; add a part with that name.`);
+    entry.bodyPart = part.module.name;
   }
-  if (modules.length > 0 && metadata.main_module === undefined && metadata.body_part === undefined) {
+  if (parts.length > 0 && metadata.main_module === undefined && metadata.body_part === undefined) {
     throw scriptError("Modules were uploaded but metadata names neither main_module nor body_part.");
   }
-  const hasScript = modules.length > 0;
+  const hasScript = parts.length > 0;
   if (!hasScript && (metadata.bindings ?? []).some((b) => b.type === "assets")) {
     throw scriptError("Cannot use assets with a binding in an assets-only Worker.");
   }
   const rwf = metadata.assets?.config?.run_worker_first;
-  if (!hasScript && (rwf === true || (Array.isArray(rwf) && rwf.length > 0))) {
+  if (!hasScript && (rwf === true || Array.isArray(rwf))) {
     throw scriptError("Cannot set run_worker_first without a Worker script.");
   }
+  return entry;
 }
 
 export type AssetResolution = { kind: "upload"; manifestRef: string; assetCount: number } | { kind: "none" };
@@ -95,6 +152,8 @@ export interface ScriptVersionInput {
   previous: ScriptRecord | undefined;
   metadata: WorkerMetadata;
   modules: ModuleRecord[];
+  /** The entry point `validateScriptShape` resolved (module names, not field names). */
+  entry: { mainModule?: string; bodyPart?: string };
   /** Assets from a completion JWT, if one was attached. */
   uploaded: AssetResolution;
   now: Date;
@@ -129,6 +188,7 @@ export function buildScriptVersion(input: ScriptVersionInput): ScriptRecord {
   const record: ScriptRecord = {
     name: input.name,
     etag: "",
+    versionKey: "",
     createdOn: previous?.createdOn ?? input.now.toISOString(),
     modifiedOn: monotonicTimestamp(input.now, previous?.modifiedOn),
     deploymentId: input.deploymentId,
@@ -138,17 +198,19 @@ export function buildScriptVersion(input: ScriptVersionInput): ScriptRecord {
     assetConfig: { ...(metadata.assets?.config ?? {}) },
     bindings,
     compatibilityFlags: metadata.compatibility_flags ?? [],
+    // Sent tags replace the previous ones (`[]` clears them); omitted tags are kept (cloudflare-assets-api.md §7.4 "tags").
     tags: metadata.tags ?? previous?.tags ?? [],
     usageModel: metadata.usage_model ?? "standard",
     settings,
     lastDeployedFrom: input.deployedFrom,
     puts: (previous?.puts ?? 0) + 1,
   };
-  if (metadata.main_module !== undefined) record.mainModule = metadata.main_module;
-  if (metadata.body_part !== undefined) record.bodyPart = metadata.body_part;
+  if (input.entry.mainModule !== undefined) record.mainModule = input.entry.mainModule;
+  if (input.entry.bodyPart !== undefined) record.bodyPart = input.entry.bodyPart;
   if (manifestRef !== undefined) record.manifestRef = manifestRef;
   if (metadata.compatibility_date !== undefined) record.compatibilityDate = metadata.compatibility_date;
   record.etag = computeEtag(record);
+  record.versionKey = computeVersionKey(record);
   return record;
 }
 
@@ -166,7 +228,11 @@ function monotonicTimestamp(now: Date, previous: string | undefined): string {
   return new Date(t).toISOString();
 }
 
-/** Digest of everything deployed: equal content gives an equal etag, any change a new one. */
+/**
+ * Cloudflare documents `etag` as "Hashed script content" (cloudflare-assets-api.md §15.3): it covers the code — modules (names, types,
+ * contents), the entry point, bindings and compatibility date/flags — and NOT the assets, the asset config or the
+ * tags. An assets-only redeploy therefore keeps the etag; `modified_on` is what changes on every upload.
+ */
 export function computeEtag(record: ScriptRecord): string {
   const content = {
     modules: record.modules.map((m) => [m.name, m.contentType, m.object]),
@@ -175,9 +241,17 @@ export function computeEtag(record: ScriptRecord): string {
     bindings: record.bindings,
     compatibilityDate: record.compatibilityDate ?? null,
     compatibilityFlags: record.compatibilityFlags,
-    manifestRef: record.manifestRef ?? null,
-    assetConfig: record.assetConfig,
   };
+  return createHash("sha256").update(canonicalJson(content)).digest("hex");
+}
+
+/**
+ * The emulator's own key for "what is served": the etag plus the asset manifest and asset config. Equal content
+ * gives an equal key (the site server reuses a materialized version and reloads only on a change); it is never
+ * sent to clients.
+ */
+export function computeVersionKey(record: Pick<ScriptRecord, "etag" | "manifestRef" | "assetConfig">): string {
+  const content = { etag: record.etag, manifestRef: record.manifestRef ?? null, assetConfig: record.assetConfig };
   return createHash("sha256").update(canonicalJson(content)).digest("hex");
 }
 
@@ -188,49 +262,4 @@ function canonicalJson(value: unknown): string {
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
   }
   return JSON.stringify(value) ?? "null";
-}
-
-// ---- API shapes -------------------------------------------------------------------------------------------------
-
-/** The script object of PUT answers and GETs (SDK `Script` / `ScriptUpdateResponse`). */
-export function scriptInfo(record: ScriptRecord): Record<string, unknown> {
-  const hasModules = record.modules.length > 0;
-  return {
-    id: record.name,
-    etag: record.etag,
-    handlers: hasModules ? ["fetch"] : [],
-    named_handlers: [],
-    created_on: record.createdOn,
-    modified_on: record.modifiedOn,
-    usage_model: record.usageModel,
-    compatibility_date: record.compatibilityDate ?? "",
-    compatibility_flags: record.compatibilityFlags,
-    has_assets: record.manifestRef !== undefined,
-    has_modules: hasModules,
-    startup_time_ms: 0,
-    deployment_id: record.deploymentId,
-    tags: record.tags,
-    last_deployed_from: record.lastDeployedFrom ?? "api",
-    logpush: record.settings.logpush ?? false,
-    placement: record.settings.placement ?? {},
-    tail_consumers: record.settings.tail_consumers ?? [],
-    ...(record.settings.observability !== undefined ? { observability: record.settings.observability } : {}),
-    ...(record.mainModule !== undefined ? { entry_point: record.mainModule } : {}),
-  };
-}
-
-/** GET …/settings: bindings, compatibility and tags — never the asset config (as on Cloudflare). */
-export function scriptSettings(record: ScriptRecord): Record<string, unknown> {
-  return {
-    bindings: record.bindings,
-    compatibility_date: record.compatibilityDate ?? "",
-    compatibility_flags: record.compatibilityFlags,
-    tags: record.tags,
-    usage_model: record.usageModel,
-    logpush: record.settings.logpush ?? false,
-    placement: record.settings.placement ?? {},
-    tail_consumers: record.settings.tail_consumers ?? [],
-    limits: record.settings.limits ?? {},
-    observability: record.settings.observability ?? { enabled: false },
-  };
 }

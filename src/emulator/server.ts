@@ -90,12 +90,14 @@ export function createEmulatorServer(core: EmulatorCore, sites: SiteServer = new
       core.log(`fault ${decision.action.type} injected on ${route.id}`);
       return;
     }
+    let limitHeaders: Record<string, string> = {};
     try {
-      if (route.auth === "api") core.auth.authorize(req.headers, account || undefined);
-      sendReply(req, res, await route.handler(ctx));
+      if (route.auth === "api") ctx.identity = core.auth.authorize(req.headers, account || undefined);
+      limitHeaders = await enforceRateLimit(core, ctx, route);
+      sendReply(req, res, withHeaders(await route.handler(ctx), limitHeaders));
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;
-      sendReply(req, res, errorReply(err));
+      sendReply(req, res, withHeaders(errorReply(err), limitHeaders));
     }
   }
 
@@ -118,6 +120,38 @@ export function createEmulatorServer(core: EmulatorCore, sites: SiteServer = new
       await sites.close();
     },
   };
+}
+
+/**
+ * Applies the rate limit (rate-limit.ts) once the caller is known: API routes count against the credential, upload
+ * routes against the credential that opened the session (the JWT's `rk`), when that switch is on. Throws the 429;
+ * otherwise returns the `Ratelimit` headers the answer carries.
+ */
+async function enforceRateLimit(core: EmulatorCore, ctx: RequestContext, route: RouteDef): Promise<Record<string, string>> {
+  const limiter = core.rateLimiter;
+  if (!limiter) return {};
+  const ip = limiter.checkIp(ctx.req.socket.remoteAddress ?? "unknown");
+  if (ip && !ip.allowed) throw rateLimitError(ip.retryAfterSeconds, ip.headers);
+  let identity = ctx.identity;
+  if (route.auth === "upload") identity = limiter.config.countUploads ? await core.jwt.rateKeyOf(bearerToken(ctx.req.headers)) : undefined;
+  if (identity === undefined) return {};
+  const decision = limiter.checkToken(identity);
+  if (!decision.allowed) {
+    core.log(`rate limit: ${identity} refused on ${ctx.routeId} for ${decision.retryAfterSeconds}s`);
+    throw rateLimitError(decision.retryAfterSeconds, decision.headers);
+  }
+  return decision.headers;
+}
+
+function rateLimitError(retryAfterSeconds: number, headers: Record<string, string>): ApiError {
+  return new ApiError(429, ErrorCode.rateLimited, "Please wait and consider throttling your request speed", {
+    headers: { ...headers, "retry-after": String(retryAfterSeconds) },
+  });
+}
+
+function withHeaders(reply: Reply, headers: Record<string, string>): Reply {
+  if (Object.keys(headers).length === 0) return reply;
+  return { ...reply, headers: { ...(reply.headers ?? {}), ...headers } } as Reply;
 }
 
 function miscRoutes(): RouteDef[] {

@@ -1,3 +1,4 @@
+import type { RateLimitStats } from "./rate-limit.js";
 import type { StoreScope } from "./store/blobs.js";
 import type { ManifestEntry } from "./store/sessions.js";
 import type { EmulatorState, ScriptRecord } from "./store/state.js";
@@ -10,6 +11,8 @@ import type { EmulatorState, ScriptRecord } from "./store/state.js";
 
 export interface EmulatorStats {
   accounts: Record<string, AccountStats>;
+  /** Present when the rate limit is on: calls per window per token, 429s sent and blocks started. */
+  rateLimit?: RateLimitStats;
 }
 
 export interface AccountStats {

@@ -16,7 +16,7 @@ describe("parseEmulatorArgs", () => {
       "--legacy-key", "me@example.com:k1", "--legacy-key", `you@example.com:k2:${ACCOUNT}`,
       "--faults", "upload=503@0.1", "--jwt-lifetime", "2.5",
       "--max-files", "100", "--max-bucket-bytes", "1000", "--max-bucket-files", "10", "--max-request-bytes", "5000",
-      "--per-file-uploads", "--allow-remote", "--quiet",
+      "--per-file-uploads", "--allow-remote", "--quiet", "--minimal-put-answers", "--rate-limit", "10/2,block=3,uploads=off",
     ]);
     expect(parsed).toEqual({
       help: false,
@@ -35,8 +35,16 @@ describe("parseEmulatorArgs", () => {
         maxRequestBytes: 5000,
         perFileUploads: true,
         allowRemote: true,
+        minimalPutAnswers: true,
+        rateLimit: { requests: 10, windowSeconds: 2, blockSeconds: 3, countUploads: false },
       },
     });
+  });
+
+  it("takes --rate-limit on and off", () => {
+    expect(parseEmulatorArgs(["--rate-limit", "on"]).options.rateLimit).toEqual({});
+    expect(parseEmulatorArgs(["--rate-limit", "off"]).options.rateLimit).toBe(false);
+    expect(parseEmulatorArgs(["--rate-limit", "1200/300,ip=200"]).options.rateLimit).toEqual({ requests: 1200, windowSeconds: 300, perIpPerSecond: 200 });
   });
 
   it.each([
@@ -46,6 +54,7 @@ describe("parseEmulatorArgs", () => {
     [["--legacy-key", "only-email"], /EMAIL:KEY/],
     [["--jwt-lifetime", "0"], /positive number/],
     [["--max-files", "1.5"], /--max-files/],
+    [["--rate-limit", "fast"], /--rate-limit: expected "on", "off"/],
     [["--bogus"], /bogus/],
     [["positional"], /positional/i],
   ])("rejects %j", (argv, message) => {

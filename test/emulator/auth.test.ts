@@ -50,6 +50,16 @@ describe("API authentication", () => {
     expect((await client.call("GET", list(OTHER_ACCOUNT), { auth: { token: OPEN } })).status).toBe(200);
   });
 
+  it("answers a token without access 403 / 10000 on the script routes, never a 404 that reads as 'not found'", async () => {
+    for (const path of [
+      `/accounts/${OTHER_ACCOUNT}/workers/dispatch/namespaces/any-ns/scripts/any-script`,
+      `/accounts/${OTHER_ACCOUNT}/workers/dispatch/namespaces/any-ns/scripts`,
+      `/accounts/${OTHER_ACCOUNT}/workers/scripts/any-script/settings`,
+    ]) {
+      expectAuthError(await client.call("GET", path, { auth: { token: RESTRICTED } }));
+    }
+  });
+
   it("accepts legacy email + key (email case-insensitive) and refuses a wrong key", async () => {
     expect((await client.call("GET", list(), { auth: { email: "admin@example.COM", key: "legacy-key-1" } })).status).toBe(200);
     expectAuthError(await client.call("GET", list(), { auth: { email: "admin@example.com", key: "legacy-key-2" } }));

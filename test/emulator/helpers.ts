@@ -22,7 +22,7 @@ export interface ApiResponse<T = any> {
   status: number;
   headers: Headers;
   /** `errors` is typed with a first element so tests can read errors[0] directly (it is absent on success). */
-  body: { success: boolean; errors: [ErrorItem, ...ErrorItem[]]; messages: unknown[]; result: T };
+  body: { success: boolean; errors: [ErrorItem, ...ErrorItem[]]; messages: unknown[]; result: T; result_info?: Record<string, any> };
   text: string;
 }
 

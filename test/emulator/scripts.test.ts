@@ -200,7 +200,7 @@ describe("script PUT validation", () => {
   it.each([
     ["no metadata part", undefined, /no part named "metadata"/],
     ["metadata that is not JSON", "{oops", /not valid JSON/],
-    ["a main_module naming no part", JSON.stringify({ main_module: "missing.js" }), /main_module "missing.js" names no uploaded part/],
+    ["a main_module naming no part", JSON.stringify({ main_module: "missing.js" }), /main_module "missing.js" names no uploaded module/],
     ["an unknown html_handling", JSON.stringify({ main_module: "index.js", assets: { config: { html_handling: "sometimes" } } }), /html_handling/],
     ["more than 8 tags", JSON.stringify({ main_module: "index.js", tags: ["1", "2", "3", "4", "5", "6", "7", "8", "9"] }), /tags/],
   ])("refuses %s with 400", async (_label, metadata, message) => {
@@ -268,19 +268,52 @@ describe("script reads", () => {
     expect(without.body.result.map((s: { id: string }) => s.id)).toEqual(["other"]);
   });
 
-  it("answers 404 10007 for a missing script on every read route", async () => {
-    for (const suffix of ["", "/settings", "/content"]) {
+  it("answers 404 10092 for a missing script on the namespace script GET (wrangler's 'new Worker'), 10007 elsewhere", async () => {
+    const get = await client.call("GET", scriptPath(NS, "ghost"));
+    expect(get.status).toBe(404);
+    expect(get.body.errors[0].code).toBe(10092);
+    for (const suffix of ["/settings", "/content"]) {
       const res = await client.call("GET", `${scriptPath(NS, "ghost")}${suffix}`);
       expect(res.status).toBe(404);
       expect(res.body.errors[0].code).toBe(10007);
     }
+    for (const path of [scriptPath("account", "ghost"), `${scriptPath("account", "ghost")}/content/v2`, `${scriptPath("account", "ghost")}/script-settings`]) {
+      const res = await client.call("GET", path);
+      expect(res.status).toBe(404);
+      expect(res.body.errors[0].code).toBe(10007);
+    }
+    expect((await client.call("DELETE", scriptPath(NS, "ghost"))).body.errors[0].code).toBe(10007);
+  });
+
+  it("keeps a missing namespace distinguishable from a missing script on every namespace route (10320)", async () => {
+    const gone = { namespace: "never-created" };
+    const calls: Array<[string, string]> = [
+      ["GET", scriptPath(gone, "x")],
+      ["GET", `${scriptPath(gone, "x")}/settings`],
+      ["GET", `${scriptPath(gone, "x")}/content`],
+      ["DELETE", scriptPath(gone, "x")],
+      ["GET", `/accounts/${ACCOUNT}/workers/dispatch/namespaces/never-created/scripts`],
+      ["GET", `/accounts/${ACCOUNT}/workers/dispatch/namespaces/never-created`],
+      ["DELETE", `/accounts/${ACCOUNT}/workers/dispatch/namespaces/never-created`],
+    ];
+    for (const [method, path] of calls) {
+      const res = await client.call(method, path);
+      expect(res.status, `${method} ${path}`).toBe(404);
+      expect(res.body.errors[0].code, `${method} ${path}`).toBe(10320);
+    }
+    const session = await client.session(gone, "x", {});
+    expect(session.body.errors[0].code).toBe(10320);
+    expect((await client.putScript(gone, "x", { main_module: "index.js" }, worker)).body.errors[0].code).toBe(10320);
   });
 
   it("account scripts: PUT, GET, list, DELETE", async () => {
     const jwt = await client.uploadAll("account", "acct-site", site());
     expect((await client.putScript("account", "acct-site", { main_module: "index.js", bindings: [ASSETS_BINDING], assets: { jwt } }, worker)).status).toBe(200);
+    // The account script GET answers the script itself, not JSON (SDK workers.scripts.get).
     const got = await client.call("GET", scriptPath("account", "acct-site"));
-    expect(got.body.result).toMatchObject({ id: "acct-site", has_assets: true });
+    expect(got.status).toBe(200);
+    expect(got.text).toBe(WORKER_JS);
+    expect(got.headers.get("content-type")).toBe("application/javascript+module");
     const list = await client.call("GET", `/accounts/${ACCOUNT}/workers/scripts`);
     expect(list.body.result.map((s: { id: string }) => s.id)).toContain("acct-site");
     expect((await scriptStats("account", "acct-site"))?.hasAssets).toBe(true);

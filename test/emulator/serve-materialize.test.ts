@@ -41,7 +41,8 @@ async function site(files: Record<string, string>, assetConfig: Record<string, u
   }
   const ref = String(++counter).padStart(64, "0");
   manifests.set(ref, manifest);
-  const record = { name: "blog", etag: String(counter).padStart(64, "a"), manifestRef: ref, assetConfig } as ScriptRecord;
+  // The directory is named by the version key (code + assets + asset config), not by the etag (code only).
+  const record = { name: "blog", etag: "e".repeat(64), versionKey: String(counter).padStart(64, "a"), manifestRef: ref, assetConfig } as ScriptRecord;
   return { key: "k", account: ACCOUNT, namespace, script: "blog", record };
 }
 

@@ -53,8 +53,8 @@ describe("bulk upload (POST /workers/assets/upload?base64=true)", () => {
     expect((await client.upload(jwt, [html, odd])).status).toBe(201);
     const storedHtml = await readBlob("up", html.hash);
     expect(storedHtml?.bytes.toString()).toBe("<html>hi</html>");
-    // busboy reports type/subtype only; the charset parameter is not kept
-    expect(storedHtml?.contentType).toBe("text/html");
+    // The part's Content-Type header exactly as sent, charset included (as Cloudflare serves it back).
+    expect(storedHtml?.contentType).toBe("text/html; charset=utf-8");
     const storedOdd = await readBlob("up", odd.hash);
     expect(storedOdd).toEqual({ contentType: null, bytes: Buffer.from([0, 1, 2, 250, 255]) });
   });
@@ -65,6 +65,23 @@ describe("bulk upload (POST /workers/assets/upload?base64=true)", () => {
     const form = new FormData();
     form.append(a.hash, a.content.toString("base64"));
     const res = await client.call("POST", `/accounts/${ACCOUNT}/workers/assets/upload?base64=true`, { form, auth: { bearer: jwt } });
+    expect(res.status).toBe(201);
+    expect((await readBlob("up", a.hash))?.contentType).toBeNull();
+  });
+
+  it("stores a file part that sent no Content-Type header without a type (busboy would say text/plain)", async () => {
+    const a = asset("no type at all", "txt");
+    const { jwt } = await openSession("untyped", { "/a.txt": a });
+    const boundary = "----emulator-test-boundary";
+    const body = [
+      `--${boundary}\r\nContent-Disposition: form-data; name="${a.hash}"; filename="${a.hash}"\r\n\r\n${a.content.toString("base64")}\r\n`,
+      `--${boundary}--\r\n`,
+    ].join("");
+    const res = await client.call("POST", `/accounts/${ACCOUNT}/workers/assets/upload?base64=true`, {
+      body,
+      headers: { "content-type": `multipart/form-data; boundary=${boundary}` },
+      auth: { bearer: jwt },
+    });
     expect(res.status).toBe(201);
     expect((await readBlob("up", a.hash))?.contentType).toBeNull();
   });

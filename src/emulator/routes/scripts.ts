@@ -2,35 +2,41 @@ import { randomUUID } from "node:crypto";
 import { assertContentLength } from "../body.js";
 import { type Reply, type RequestContext, type RouteDef, ok } from "../context.js";
 import type { EmulatorCore } from "../core.js";
-import { ApiError, ErrorCode, badRequest, workerNotFound } from "../envelope.js";
+import { ApiError, ErrorCode, badRequest, namespaceScriptNotFound, workerNotFound } from "../envelope.js";
 import { JwtRejectedError, describeScope } from "../jwt.js";
 import { consumeMultipart, readPartText } from "../multipart.js";
+import { paginate, parsePageRequest } from "../pagination.js";
 import { RouteId } from "../route-ids.js";
-import { type AssetResolution, buildScriptVersion, parseWorkerMetadata, scriptInfo, scriptSettings, validateScriptShape } from "../script-model.js";
-import type { ModuleRecord, ScriptRecord } from "../store/state.js";
+import { namespaceListItem, namespaceScriptAnswer, putAnswer, scriptObject, settingsAnswer } from "../script-answers.js";
+import { type AssetResolution, type UploadedPart, buildScriptVersion, parseWorkerMetadata, validateScriptShape } from "../script-model.js";
+import type { ScriptRecord } from "../store/state.js";
 import { type ScriptTarget, scriptNameOf, scriptsOf, sessionScopeOf, targetOf } from "./targets.js";
 
 /**
  * Script routes on both families: PUT (multipart metadata + modules, or metadata only), GET, settings, content,
  * DELETE and list. A PUT replaces the whole version: asset config, bindings and compatibility come from its
  * metadata; assets come from a completion JWT (attached once) or, with keep_assets, from the previous version.
+ * Answer shapes: script-answers.ts.
  */
 export function scriptRoutes(core: EmulatorCore): RouteDef[] {
   const ns = "/accounts/:account/workers/dispatch/namespaces/:namespace/scripts";
   const acct = "/accounts/:account/workers/scripts";
+  const put = async (ctx: RequestContext) => ok(putAnswer(await putScript(core, ctx), { minimal: core.config.minimalPutAnswers }));
+  const settings = async (ctx: RequestContext) => ok(settingsAnswer(findScript(core, ctx)));
   return [
-    { method: "GET", pattern: ns, id: RouteId.listNamespaceScripts, auth: "api", handler: (ctx) => listScripts(core, ctx) },
-    { method: "PUT", pattern: `${ns}/:script`, id: RouteId.putNamespaceScript, auth: "api", handler: async (ctx) => ok(scriptInfo(await putScript(core, ctx))) },
-    { method: "GET", pattern: `${ns}/:script`, id: RouteId.getNamespaceScript, auth: "api", handler: (ctx) => getScript(core, ctx) },
+    { method: "GET", pattern: ns, id: RouteId.listNamespaceScripts, auth: "api", handler: (ctx) => listNamespaceScripts(core, ctx) },
+    { method: "PUT", pattern: `${ns}/:script`, id: RouteId.putNamespaceScript, auth: "api", handler: put },
+    { method: "GET", pattern: `${ns}/:script`, id: RouteId.getNamespaceScript, auth: "api", handler: (ctx) => getNamespaceScript(core, ctx) },
     { method: "DELETE", pattern: `${ns}/:script`, id: RouteId.deleteNamespaceScript, auth: "api", handler: (ctx) => deleteScript(core, ctx) },
-    { method: "GET", pattern: `${ns}/:script/settings`, id: RouteId.getNamespaceScriptSettings, auth: "api", handler: async (ctx) => ok(scriptSettings(findScript(core, ctx))) },
+    { method: "GET", pattern: `${ns}/:script/settings`, id: RouteId.getNamespaceScriptSettings, auth: "api", handler: settings },
     { method: "GET", pattern: `${ns}/:script/content`, id: RouteId.getNamespaceScriptContent, auth: "api", handler: (ctx) => scriptContent(core, ctx) },
-    { method: "GET", pattern: acct, id: RouteId.listAccountScripts, auth: "api", handler: (ctx) => listScripts(core, ctx) },
-    { method: "PUT", pattern: `${acct}/:script`, id: RouteId.putAccountScript, auth: "api", handler: async (ctx) => ok(scriptInfo(await putScript(core, ctx))) },
-    { method: "GET", pattern: `${acct}/:script`, id: RouteId.getAccountScript, auth: "api", handler: (ctx) => getScript(core, ctx) },
+    { method: "GET", pattern: acct, id: RouteId.listAccountScripts, auth: "api", handler: (ctx) => listAccountScripts(core, ctx) },
+    { method: "PUT", pattern: `${acct}/:script`, id: RouteId.putAccountScript, auth: "api", handler: put },
+    { method: "GET", pattern: `${acct}/:script`, id: RouteId.getAccountScript, auth: "api", handler: (ctx) => rawScript(core, ctx) },
     { method: "DELETE", pattern: `${acct}/:script`, id: RouteId.deleteAccountScript, auth: "api", handler: (ctx) => deleteScript(core, ctx) },
-    { method: "GET", pattern: `${acct}/:script/settings`, id: RouteId.getAccountScriptSettings, auth: "api", handler: async (ctx) => ok(scriptSettings(findScript(core, ctx))) },
+    { method: "GET", pattern: `${acct}/:script/settings`, id: RouteId.getAccountScriptSettings, auth: "api", handler: settings },
     { method: "GET", pattern: `${acct}/:script/content`, id: RouteId.getAccountScriptContent, auth: "api", handler: (ctx) => scriptContent(core, ctx) },
+    { method: "GET", pattern: `${acct}/:script/content/v2`, id: RouteId.getAccountScriptContentV2, auth: "api", handler: (ctx) => scriptContent(core, ctx) },
   ];
 }
 
@@ -48,7 +54,7 @@ export async function putScript(core: EmulatorCore, ctx: RequestContext): Promis
   const name = scriptNameOf(ctx);
   const { maxRequestBytes, maxMetadataBytes } = core.config.limits;
   assertContentLength(ctx.req, maxRequestBytes);
-  const modules: ModuleRecord[] = [];
+  const parts: UploadedPart[] = [];
   let metadataText: string | undefined;
   await consumeMultipart(ctx.req, { maxBytes: maxRequestBytes, maxPartBytes: maxRequestBytes, maxParts: 1000 }, async (part) => {
     if (part.name === "metadata") {
@@ -60,10 +66,13 @@ export async function putScript(core: EmulatorCore, ctx: RequestContext): Promis
       for await (const chunk of part.body) yield typeof chunk === "string" ? Buffer.from(chunk, "utf8") : chunk;
     })();
     const { sha, size } = await core.objects.putStream(bytes, maxRequestBytes, () => new ApiError(413, ErrorCode.requestTooLarge, `Module "${part.name}" is too large.`));
-    modules.push({ name: part.name, contentType: part.mimeType, object: sha, size });
+    // A module is named by its part's filename (what main_module refers to, cloudflare-assets-api.md §15.3),
+    // else by its field name; its type is the part's Content-Type header as sent.
+    parts.push({ field: part.name, module: { name: part.filename ?? part.name, contentType: part.contentType ?? "", object: sha, size } });
   });
   const metadata = parseWorkerMetadata(metadataText);
-  validateScriptShape(metadata, modules);
+  const entry = validateScriptShape(metadata, parts);
+  const modules = parts.map((p) => p.module);
 
   const completion = metadata.assets?.jwt ? await claimCompletion(core, ctx, target, name, metadata.assets.jwt) : undefined;
   let record: ScriptRecord;
@@ -75,6 +84,7 @@ export async function putScript(core: EmulatorCore, ctx: RequestContext): Promis
       previous: scripts.get(name),
       metadata,
       modules,
+      entry,
       uploaded: completion?.uploaded ?? { kind: "none" },
       now: new Date(),
       deploymentId: randomUUID(),
@@ -138,11 +148,15 @@ async function claimCompletion(core: EmulatorCore, ctx: RequestContext, target: 
   return { uploaded: { kind: "upload", manifestRef: session.manifestRef, assetCount: session.manifest.size }, session: session.id, expiresAt: claims.expiresAt };
 }
 
-async function getScript(core: EmulatorCore, ctx: RequestContext): Promise<Reply> {
-  const record = findScript(core, ctx);
-  const namespace = ctx.params.namespace;
-  if (namespace === undefined) return ok(scriptInfo(record));
-  return ok({ created_on: record.createdOn, modified_on: record.modifiedOn, dispatch_namespace: namespace, script: scriptInfo(record) });
+/**
+ * Namespace script GET: a missing script is 10092 here, the one code wrangler reads as "new Worker"
+ * (cloudflare-assets-api.md §15.3).
+ */
+async function getNamespaceScript(core: EmulatorCore, ctx: RequestContext): Promise<Reply> {
+  const target = targetOf(core, ctx); // a missing namespace stays 10320, never a "script not found"
+  const record = scriptsOf(core, ctx.account, target).get(scriptNameOf(ctx));
+  if (!record || target.kind !== "namespace") throw namespaceScriptNotFound();
+  return ok(namespaceScriptAnswer(record, target.namespace.name));
 }
 
 async function deleteScript(core: EmulatorCore, ctx: RequestContext): Promise<Reply> {
@@ -154,13 +168,24 @@ async function deleteScript(core: EmulatorCore, ctx: RequestContext): Promise<Re
   return ok(null);
 }
 
-async function listScripts(core: EmulatorCore, ctx: RequestContext): Promise<Reply> {
+function taggedScripts(core: EmulatorCore, ctx: RequestContext): ScriptRecord[] {
   const target = targetOf(core, ctx);
   const filter = parseTagFilter(ctx.url.searchParams.get("tags"));
-  const records = [...scriptsOf(core, ctx.account, target).values()]
+  return [...scriptsOf(core, ctx.account, target).values()]
     .filter((r) => filter.every(({ tag, present }) => r.tags.includes(tag) === present))
     .sort((a, b) => (a.name < b.name ? -1 : 1));
-  return ok(records.map(scriptInfo));
+}
+
+/** `GET …/namespaces/{ns}/scripts[?tags=…][&limit=≤1000][&cursor=…]`: items as in `namespaceListItem`. */
+async function listNamespaceScripts(core: EmulatorCore, ctx: RequestContext): Promise<Reply> {
+  const page = parsePageRequest(ctx.url.searchParams);
+  const { items, resultInfo } = paginate(taggedScripts(core, ctx), (r) => r.name, page);
+  return ok(items.map(namespaceListItem), 200, resultInfo);
+}
+
+/** `GET /accounts/{a}/workers/scripts`: SDK `ScriptListResponse` items, one page (the SDK's `SinglePage`). */
+async function listAccountScripts(core: EmulatorCore, ctx: RequestContext): Promise<Reply> {
+  return ok(taggedScripts(core, ctx).map(scriptObject));
 }
 
 /** `?tags=tag:yes,other:no` — yes: must carry the tag; no: must not. */
@@ -175,7 +200,21 @@ function parseTagFilter(value: string | null): Array<{ tag: string; present: boo
   });
 }
 
-/** The modules as multipart/form-data (as Cloudflare answers), with `cf-entrypoint` naming the main module. */
+/**
+ * `GET /accounts/{a}/workers/scripts/{s}` answers the script itself, not JSON (SDK `workers.scripts.get`:
+ * "the original script content, not JSON encoded"): a script of one module comes back raw with its content type;
+ * one of several modules comes back as multipart/form-data like `…/content`.
+ */
+async function rawScript(core: EmulatorCore, ctx: RequestContext): Promise<Reply> {
+  const record = findScript(core, ctx);
+  if (record.modules.length !== 1) return scriptContent(core, ctx);
+  const module = record.modules[0]!;
+  const bytes = await core.objects.get(module.object);
+  if (!bytes) throw new Error(`module object ${module.object} of ${record.name} is missing from the data directory`);
+  return { kind: "raw", status: 200, body: bytes, headers: { "content-type": module.contentType || "application/javascript" } };
+}
+
+/** The modules as multipart/form-data (as Cloudflare answers `…/content` and `…/content/v2`), with `cf-entrypoint`. */
 async function scriptContent(core: EmulatorCore, ctx: RequestContext): Promise<Reply> {
   const record = findScript(core, ctx);
   if (record.modules.length === 0) throw new ApiError(404, ErrorCode.workerNotFound, "This Worker has no script content (it is assets-only).");

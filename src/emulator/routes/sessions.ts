@@ -51,7 +51,8 @@ async function createSession(core: EmulatorCore, ctx: RequestContext) {
   });
   const missing = [...session.hashSizes].filter(([hash]) => !stored.has(hash)).map(([hash, size]) => ({ hash, size }));
   const buckets = groupIntoBuckets(missing, core.config.limits);
-  const claims = { account: ctx.account, scope, script, session: session.id };
+  // rk: the rate limit counts this session's upload calls against the credential that opened it.
+  const claims = { account: ctx.account, scope, script, session: session.id, ...(ctx.identity !== undefined ? { rateKey: ctx.identity } : {}) };
   const { token } =
     buckets.length === 0
       ? await core.jwt.issue({ ...claims, kind: "completion" }, expiresAt)

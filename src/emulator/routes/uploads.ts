@@ -81,9 +81,12 @@ function expectedSize(session: UploadSession, rawHash: string): { hash: string; 
   return { hash, size };
 }
 
-/** "application/null" is wrangler's sentinel for "serve without a Content-Type". */
+/**
+ * The type a file is stored (and later served) with: the part's Content-Type header exactly as sent, parameters
+ * included. No header, or wrangler's sentinel `application/null` (cloudflare-assets-api.md §3), means "serve with no Content-Type".
+ */
 function storedContentType(type: string | undefined): string | null {
-  if (!type || type.toLowerCase() === "application/null") return null;
+  if (!type || /^application\/null\s*(;|$)/i.test(type)) return null;
   return type;
 }
 
@@ -118,8 +121,8 @@ async function bulkUpload(core: EmulatorCore, ctx: RequestContext): Promise<Repl
       { maxBytes: maxRequestBytes, maxPartBytes: base64Length(maxAssetBytes) + 1024 * 1024 },
       async (part) => {
         const { hash, size } = expectedSize(grant.session, part.name);
-        // A part sent as a plain field (no filename) carries no content type of its own.
-        const type = part.isFile ? storedContentType(part.mimeType) : null;
+        // The header as sent: a plain string field (the SDK's encoding) has none, so it is stored without a type.
+        const type = storedContentType(part.contentType);
         staged.push(await stagePart(core, grant, hash, size, type, decodeBase64Stream(part.body)));
       },
     );

@@ -4,13 +4,13 @@ import { type RequestContext, type RouteDef, ok } from "../context.js";
 import type { EmulatorCore } from "../core.js";
 import { ApiError, ErrorCode, badRequest } from "../envelope.js";
 import { RouteId } from "../route-ids.js";
-import { scriptInfo, scriptSettings } from "../script-model.js";
+import { scriptObject, scriptSettingAnswer } from "../script-answers.js";
 import type { ScriptRecord } from "../store/state.js";
 import { findScript, putScript } from "./scripts.js";
 import { scriptNameOf } from "./targets.js";
 
 /**
- * The account-level calls `wrangler deploy` makes around the upload (docs §9.3), answered cheaply: service and
+ * The account-level calls `wrangler deploy` makes around the upload (cloudflare-assets-api.md §9.3), answered cheaply: service and
  * deployment lookups (404 10090 / 10007 for a new Worker), versions + deployments (a version goes live at once),
  * script-settings, secrets, and the workers.dev subdomain calls. Enough for wrangler to finish a deploy.
  */
@@ -27,7 +27,7 @@ export function wranglerRoutes(core: EmulatorCore): RouteDef[] {
         if (!record) throw new ApiError(404, ErrorCode.serviceNotFound, `Worker "${ctx.params.script}" not found (no such service).`);
         return ok({
           id: record.name,
-          default_environment: { environment: "production", created_on: record.createdOn, modified_on: record.modifiedOn, script: scriptInfo(record) },
+          default_environment: { environment: "production", created_on: record.createdOn, modified_on: record.modifiedOn, script: scriptObject(record) },
           created_on: record.createdOn,
           modified_on: record.modifiedOn,
         });
@@ -65,7 +65,7 @@ export function wranglerRoutes(core: EmulatorCore): RouteDef[] {
           metadata: { source: "api", created_on: record.modifiedOn, modified_on: record.modifiedOn, has_preview: false },
           resources: {
             bindings: record.bindings,
-            script: { etag: record.etag, handlers: scriptInfo(record).handlers, last_deployed_from: record.lastDeployedFrom ?? "api" },
+            script: { etag: record.etag, handlers: scriptObject(record).handlers, last_deployed_from: record.lastDeployedFrom ?? "api" },
             script_runtime: { compatibility_date: record.compatibilityDate ?? "", compatibility_flags: record.compatibilityFlags, usage_model: record.usageModel },
           },
           startup_time_ms: 0,
@@ -87,7 +87,8 @@ export function wranglerRoutes(core: EmulatorCore): RouteDef[] {
       pattern: `${script}/script-settings`,
       id: RouteId.getScriptSettings,
       auth: "api",
-      handler: async (ctx) => ok(scriptSettings(findScript(core, ctx))),
+      // SDK `workers.scripts.settings.get` → `ScriptSetting` (logpush, observability, tags, tail_consumers).
+      handler: async (ctx) => ok(scriptSettingAnswer(findScript(core, ctx))),
     },
     {
       method: "PATCH",
@@ -103,9 +104,17 @@ export function wranglerRoutes(core: EmulatorCore): RouteDef[] {
           if (!Array.isArray(patch.tags) || !patch.tags.every((t) => typeof t === "string")) throw badRequest("tags must be an array of strings.");
           record.tags = patch.tags as string[];
         }
-        for (const key of ["observability", "logpush", "tail_consumers"] as const) if (patch[key] !== undefined) record.settings[key] = patch[key];
+        if (patch.logpush !== undefined && typeof patch.logpush !== "boolean") throw badRequest("logpush must be a boolean.");
+        if (patch.observability !== undefined && patch.observability !== null && (typeof patch.observability !== "object" || typeof (patch.observability as { enabled?: unknown }).enabled !== "boolean")) {
+          throw badRequest('observability must be an object with a boolean "enabled".');
+        }
+        if (patch.tail_consumers !== undefined && patch.tail_consumers !== null && !Array.isArray(patch.tail_consumers)) throw badRequest("tail_consumers must be an array.");
+        for (const key of ["observability", "logpush", "tail_consumers"] as const) {
+          if (patch[key] === null) delete record.settings[key];
+          else if (patch[key] !== undefined) record.settings[key] = patch[key];
+        }
         await core.persist();
-        return ok(scriptSettings(record));
+        return ok(scriptSettingAnswer(record));
       },
     },
     {

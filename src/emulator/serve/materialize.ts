@@ -6,12 +6,13 @@ import { pipeline } from "node:stream/promises";
 import { isAccountId, isGeneratedId, isResourceName, isSha256Hex } from "../names.js";
 import type { BlobStore, StoreScope } from "../store/blobs.js";
 import type { ManifestEntry } from "../store/sessions.js";
+import { assetTypesOf } from "./asset-types.js";
 import type { DeployedSite } from "./site-lookup.js";
 
 /**
  * Writes a deployed version's assets out as a directory Miniflare can serve:
- * `<root>/<account>/<ns-<namespace id>|account>/<script>/<etag>/`. The etag digests everything deployed
- * (manifest, asset config, modules), so a directory, once complete, never changes: it is built under a temporary
+ * `<root>/<account>/<ns-<namespace id>|account>/<script>/<version key>/`. The version key (ScriptRecord.versionKey)
+ * digests everything deployed (manifest, asset config, modules), so a directory, once complete, never changes: it is built under a temporary
  * name and renamed into place, and reused across restarts. Blob files carry a header before the bytes, so they
  * are copied, not linked; files whose hash the site's previous version already had are hard-linked from it.
  * `_headers` / `_redirects` come from the stored asset config, where Miniflare reads them (it never serves them).
@@ -32,6 +33,8 @@ export interface MaterializerDeps {
 export interface MaterializedVersion {
   dir: string;
   filesByHash: Map<string, string>;
+  /** Miniflare's ETag of each file → the content type it was uploaded with (asset-types.ts). */
+  assetTypes: Map<string, string | null>;
 }
 
 export class SiteMaterializer {
@@ -48,8 +51,8 @@ export class SiteMaterializer {
   }
 
   versionDir(site: DeployedSite): string {
-    if (!isSha256Hex(site.record.etag)) throw new Error(`invalid etag for ${site.script}: ${site.record.etag}`);
-    return path.join(this.siteDir(site), site.record.etag);
+    if (!isSha256Hex(site.record.versionKey)) throw new Error(`invalid version key for ${site.script}: ${site.record.versionKey}`);
+    return path.join(this.siteDir(site), site.record.versionKey);
   }
 
   /** Builds (or reuses) the version directory of `site`; `previous` is the site's version being served now. */
@@ -60,9 +63,11 @@ export class SiteMaterializer {
     const wanted = this.plannedFiles(site, manifest);
     const filesByHash = new Map<string, string>();
     for (const [rel, entry] of wanted) if (!filesByHash.has(entry.hash)) filesByHash.set(entry.hash, path.join(dir, rel));
-    if (await isDirectory(dir)) return { dir, filesByHash };
+    const scope = scopeOf(site);
+    const types = () => assetTypesOf(dir, [...wanted].map(([rel, e]) => [rel, e.hash] as [string, string]), (hash) => this.deps.blobs.contentTypeOf(scope, hash));
+    if (await isDirectory(dir)) return { dir, filesByHash, assetTypes: await types() };
 
-    const building = path.join(this.siteDir(site), `.building-${site.record.etag}-${randomBytes(4).toString("hex")}`);
+    const building = path.join(this.siteDir(site), `.building-${site.record.versionKey}-${randomBytes(4).toString("hex")}`);
     await mkdir(building, { recursive: true });
     try {
       await this.writeAssets(site, building, wanted, previous);
@@ -76,7 +81,7 @@ export class SiteMaterializer {
       await rm(building, { recursive: true, force: true });
       throw err;
     }
-    return { dir, filesByHash };
+    return { dir, filesByHash, assetTypes: await types() };
   }
 
   /**
@@ -121,7 +126,7 @@ export class SiteMaterializer {
   }
 
   private async writeAssets(site: DeployedSite, dir: string, wanted: Map<string, ManifestEntry>, previous: MaterializedVersion | undefined): Promise<void> {
-    const scope: StoreScope = site.namespace === undefined ? { account: site.account, kind: "account" } : { account: site.account, kind: "namespace", namespaceId: site.namespace.id };
+    const scope = scopeOf(site);
     const writtenByHash = new Map<string, string>();
     const entries = [...wanted];
     let next = 0;
@@ -153,6 +158,10 @@ export class SiteMaterializer {
     }
     await pipeline(blob.stream, createWriteStream(file, { flags: "wx" }));
   }
+}
+
+function scopeOf(site: DeployedSite): StoreScope {
+  return site.namespace === undefined ? { account: site.account, kind: "account" } : { account: site.account, kind: "namespace", namespaceId: site.namespace.id };
 }
 
 /** The manifest key as a relative file path, or undefined when it could escape the directory. */

@@ -1,5 +1,6 @@
 import http from "node:http";
 import { pipeline } from "node:stream/promises";
+import { etagKey } from "./asset-types.js";
 import { prefixLocation } from "./site-address.js";
 import { sendText } from "./responses.js";
 
@@ -7,7 +8,8 @@ import { sendText } from "./responses.js";
  * Passes a request to a site's Worker socket and its answer back unchanged: method, headers (raw, so repeated
  * ones such as Set-Cookie survive), body, status, and redirects as the asset Worker wrote them (never followed).
  * Only hop-by-hop headers are dropped, and the Host is set to the site's, so `request.url` in the Worker is the
- * site URL whichever way the request arrived.
+ * site URL whichever way the request arrived. The one change: an asset answer gets the Content-Type its file was
+ * uploaded with (asset-types.ts), not Miniflare's guess from the extension.
  */
 
 const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "trailer", "upgrade", "host"]);
@@ -22,6 +24,8 @@ export interface ProxyTarget {
   /** For the path-based fallback: put back on root-relative `Location` headers. */
   locationPrefix: string | undefined;
   agent: http.Agent;
+  /** Miniflare ETag → the stored content type (null = none) of the site's assets. */
+  assetTypes?: ReadonlyMap<string, string | null>;
 }
 
 /** Resolves once the exchange is over (answered, failed or abandoned by the client); never rejects. */
@@ -37,7 +41,7 @@ export function proxyRequest(req: http.IncomingMessage, res: http.ServerResponse
       agent: target.agent,
     });
     upstream.on("response", (answer) => {
-      const headers = answerHeaders(answer.rawHeaders, target.locationPrefix);
+      const headers = storedContentType(answerHeaders(answer.rawHeaders, target.locationPrefix), target.assetTypes);
       res.writeHead(answer.statusCode ?? 502, answer.statusMessage, headers);
       pipeline(answer, res).then(resolve, () => {
         res.destroy();
@@ -78,6 +82,18 @@ export function answerHeaders(raw: string[], locationPrefix: string | undefined)
     const value = name === "location" && locationPrefix !== undefined ? prefixLocation(raw[i + 1]!, locationPrefix) : raw[i + 1]!;
     out.push(raw[i]!, value);
   }
+  return out;
+}
+
+/** Replaces the Content-Type of an asset answer (recognised by its ETag) with the type stored at upload. */
+export function storedContentType(raw: string[], assetTypes: ReadonlyMap<string, string | null> | undefined): string[] {
+  if (!assetTypes || assetTypes.size === 0) return raw;
+  let stored: string | null | undefined;
+  for (let i = 0; i + 1 < raw.length; i += 2) if (raw[i]!.toLowerCase() === "etag") stored = assetTypes.get(etagKey(raw[i + 1]!));
+  if (stored === undefined) return raw;
+  const out: string[] = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) if (raw[i]!.toLowerCase() !== "content-type") out.push(raw[i]!, raw[i + 1]!);
+  if (stored !== null) out.push("Content-Type", stored);
   return out;
 }
 

@@ -16,7 +16,8 @@ import { type ModuleBytes, buildWorkerConfig } from "./worker-config.js";
  * Serves what is deployed. Requests for `<script>.<namespace>.localhost`, `<script>.localhost` or
  * `/__sites/<namespace>/<script>/…` are proxied to that script's Worker in Miniflare; `GET /__sites` lists the
  * sites. Only sites that have been requested run ("active", at most `maxActiveSites`, least recently used
- * dropped first). Before each site request the active sites' etags are compared with the state: a PUT or DELETE
+ * dropped first). Before each site request the active sites' version keys (ScriptRecord.versionKey, which unlike the
+ * etag also covers the assets and asset config) are compared with the state: a PUT or DELETE
  * since the last reload (of any active site) makes this request rebuild the set and wait for it, so a new PUT is
  * served at once. Miniflare is loaded on the first site request, never at emulator start.
  */
@@ -30,6 +31,7 @@ export interface SiteServerOptions {
 }
 
 interface AppliedSite {
+  /** The version running (ScriptRecord.versionKey: code, assets and asset config). */
   etag: string;
   worker: SiteWorker;
   url: URL;
@@ -119,14 +121,14 @@ export class SiteServer {
       return this.answer(req, res, 500, `Miniflare could not start the deployed sites:\n${describeError(err)}\n`);
     }
     const broken = this.broken.get(site.key);
-    if (broken && broken.etag === site.record.etag) {
+    if (broken && broken.etag === site.record.versionKey) {
       return this.answer(req, res, 500, `The deployed version of ${describe(site)} cannot run locally:\n${broken.message}\nFix the Worker and deploy it again.\n`);
     }
     await this.gate.read(async () => {
       const applied = this.applied.get(site.key);
       if (!applied) return this.answer(req, res, 503, `${describe(site)} changed while this request waited; try again.\n`, { "retry-after": "1" });
       const host = prefix === undefined ? (req.headers.host ?? siteHost(siteNameOf(site), localPort(req))) : siteHost(siteNameOf(site), localPort(req));
-      await proxyRequest(req, res, { url: applied.url, path: sitePath, host, locationPrefix: prefix, agent: this.agent });
+      await proxyRequest(req, res, { url: applied.url, path: sitePath, host, locationPrefix: prefix, agent: this.agent, assetTypes: applied.version?.assetTypes });
     });
   }
 
@@ -151,8 +153,8 @@ export class SiteServer {
     const desired = this.desired();
     let running = 0;
     for (const site of desired) {
-      if (this.broken.get(site.key)?.etag === site.record.etag) continue;
-      if (this.applied.get(site.key)?.etag !== site.record.etag) return true;
+      if (this.broken.get(site.key)?.etag === site.record.versionKey) continue;
+      if (this.applied.get(site.key)?.etag !== site.record.versionKey) return true;
       running++;
     }
     return running !== this.applied.size;
@@ -163,7 +165,7 @@ export class SiteServer {
     const started = Date.now();
     await this.runtime.ensureLoaded();
     const desired = this.desired();
-    for (const [key, b] of this.broken) if (desired.find((s) => s.key === key)?.record.etag !== b.etag) this.broken.delete(key);
+    for (const [key, b] of this.broken) if (desired.find((s) => s.key === key)?.record.versionKey !== b.etag) this.broken.delete(key);
 
     const workers: SiteWorker[] = [];
     const fresh = new Set<string>();
@@ -171,7 +173,7 @@ export class SiteServer {
     for (const site of desired) {
       if (this.broken.has(site.key)) continue;
       const current = this.applied.get(site.key);
-      if (current && current.etag === site.record.etag) {
+      if (current && current.etag === site.record.versionKey) {
         workers.push(current.worker);
         versions.set(site.key, current.version);
         continue;
@@ -182,7 +184,7 @@ export class SiteServer {
         versions.set(site.key, version);
         fresh.add(site.key);
       } catch (err) {
-        this.broken.set(site.key, { etag: site.record.etag, message: describeError(err) });
+        this.broken.set(site.key, { etag: site.record.versionKey, message: describeError(err) });
         this.core.warn(`sites: could not build ${describe(site)}: ${describeError(err)}`);
       }
     }
@@ -193,13 +195,13 @@ export class SiteServer {
     const result = await this.runtime.apply(workers, fresh);
     for (const [key, message] of result.failed) {
       const site = desired.find((s) => s.key === key)!;
-      this.broken.set(key, { etag: site.record.etag, message });
+      this.broken.set(key, { etag: site.record.versionKey, message });
       this.core.warn(`sites: ${describe(site)} cannot run locally: ${message}`);
     }
     for (const worker of workers) {
       const url = result.urls.get(worker.key);
       const site = desired.find((s) => s.key === worker.key)!;
-      if (url) this.applied.set(worker.key, { etag: site.record.etag, worker, url, version: versions.get(worker.key) });
+      if (url) this.applied.set(worker.key, { etag: site.record.versionKey, worker, url, version: versions.get(worker.key) });
     }
     await this.materializer.sweep(this.keptVersionDirs());
     this.core.log(`sites: ${this.applied.size} site(s) running, reloaded in ${Date.now() - started} ms`);

@@ -39,7 +39,6 @@ const MODULE_TYPES: Record<string, ModuleType> = {
   "application/javascript": "cjs",
   "text/javascript": "cjs",
   "text/plain": "text",
-  "application/json": "json",
   "application/wasm": "wasm",
   "application/octet-stream": "data",
   "text/x-python": "python",

@@ -116,6 +116,14 @@ export class BlobStore {
     }
   }
 
+  /** The content type a blob was uploaded with (null = none), reading only its header; undefined if absent. */
+  async contentTypeOf(scope: StoreScope, hash: string): Promise<string | null | undefined> {
+    const blob = await this.read(scope, hash);
+    if (!blob) return undefined;
+    blob.stream.destroy();
+    return blob.contentType;
+  }
+
   /** Drops a whole store (its namespace was deleted). */
   async removeScope(scope: StoreScope): Promise<void> {
     const dir = this.scopeDir(scope);

@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
 import { writeFileAtomic } from "./atomic.js";
+import { computeVersionKey } from "../script-model.js";
 
 /**
  * The emulator's metadata: namespaces, scripts (with references to their manifest and module objects) and spent
@@ -18,7 +19,10 @@ export interface ModuleRecord {
 
 export interface ScriptRecord {
   name: string;
+  /** Hash of the code, bindings and compatibility settings only (script-model.ts `computeEtag`). */
   etag: string;
+  /** Hash of everything served (etag + manifest + asset config); the site server's version key. Never sent. */
+  versionKey: string;
   createdOn: string;
   modifiedOn: string;
   deploymentId: string;
@@ -60,6 +64,8 @@ const moduleSchema = z.object({ name: z.string(), contentType: z.string(), objec
 const scriptSchema = z.object({
   name: z.string(),
   etag: z.string(),
+  // Absent in state files written before it existed; derived on load.
+  versionKey: z.string().optional(),
   createdOn: z.string(),
   modifiedOn: z.string(),
   deploymentId: z.string(),
@@ -151,12 +157,13 @@ export class EmulatorState {
       throw new Error(`${source} is not a valid emulator state file (${parsed.error.issues[0]?.message ?? "invalid"}). Move it away or use another --data directory.`);
     }
     const state = new EmulatorState();
+    const withKey = (s: z.infer<typeof scriptSchema>): ScriptRecord => ({ ...s, versionKey: s.versionKey ?? computeVersionKey(s) });
     for (const a of parsed.data.accounts) {
       const account = state.account(a.id);
       for (const ns of a.namespaces) {
-        account.namespaces.set(ns.name, { ...ns, scripts: new Map(ns.scripts.map((s) => [s.name, s])) });
+        account.namespaces.set(ns.name, { ...ns, scripts: new Map(ns.scripts.map((s) => [s.name, withKey(s)])) });
       }
-      for (const s of a.scripts) account.scripts.set(s.name, s);
+      for (const s of a.scripts) account.scripts.set(s.name, withKey(s));
       for (const [sid, exp] of a.spentSessions) account.spentSessions.set(sid, exp);
     }
     return state;

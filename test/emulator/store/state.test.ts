@@ -1,6 +1,7 @@
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { computeVersionKey } from "../../../src/emulator/script-model.js";
 import { EmulatorState, StatePersister, loadState } from "../../../src/emulator/store/state.js";
 import { tempDir } from "../helpers.js";
 
@@ -23,6 +24,19 @@ describe("state persistence", () => {
     const loaded = await loadState(file);
     expect(loaded.toJSON()).toEqual(state.toJSON());
     expect(loaded.accounts.get(ACCOUNT)!.namespaces.get("__proto__")!.id).toBe("id");
+  });
+
+  it("derives the version key of scripts saved before it existed", async () => {
+    const script = {
+      name: "old", etag: "e".repeat(64), createdOn: "c", modifiedOn: "m", deploymentId: "d", modules: [], manifestRef: "f".repeat(64),
+      assetCount: 1, assetConfig: { html_handling: "none" }, bindings: [], compatibilityFlags: [], tags: [], usageModel: "standard", settings: {}, puts: 1,
+    };
+    const file = path.join(dir, "state.json");
+    await writeFile(file, JSON.stringify({ version: 1, accounts: [{ id: ACCOUNT, namespaces: [], scripts: [script], spentSessions: [] }] }));
+    const loaded = (await loadState(file)).accounts.get(ACCOUNT)!.scripts.get("old")!;
+    expect(loaded.versionKey).toBe(computeVersionKey(script));
+    expect(loaded.versionKey).toMatch(/^[0-9a-f]{64}$/);
+    expect(computeVersionKey({ ...script, assetConfig: {} })).not.toBe(loaded.versionKey);
   });
 
   it("coalesces concurrent flushes and ends with the latest state", async () => {
