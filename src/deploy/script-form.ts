@@ -4,7 +4,7 @@ import { FormData } from "undici";
 import type { BuiltManifest } from "../manifest/index.js";
 import type { AssetConfig, DeployRequest, WorkerModule } from "./types.js";
 
-/** Part types Cloudflare uses to tell module kinds apart (an ES module must be `+module`). */
+/** Part types Cloudflare uses to tell module kinds apart (an ES module must be `+module`); doc §7.4. */
 const MODULE_CONTENT_TYPES: Record<string, string> = {
   ".js": "application/javascript+module",
   ".mjs": "application/javascript+module",
@@ -12,14 +12,29 @@ const MODULE_CONTENT_TYPES: Record<string, string> = {
   ".wasm": "application/wasm",
   ".txt": "text/plain",
   ".html": "text/plain",
-  ".json": "application/json",
   ".py": "text/x-python",
   ".map": "application/source-map",
   ".bin": "application/octet-stream",
 };
 
+/** A `.json` module without a content type: Cloudflare accepts no `application/json` part, so it goes as ESM. */
+export function isJsonModule(module: WorkerModule): boolean {
+  return module.contentType === undefined && extname(module.name).toLowerCase() === ".json";
+}
+
 export function moduleContentType(module: WorkerModule): string {
+  if (isJsonModule(module)) return "application/javascript+module";
   return module.contentType ?? MODULE_CONTENT_TYPES[extname(module.name).toLowerCase()] ?? "application/octet-stream";
+}
+
+/**
+ * The bytes of a module's part. A JSON module becomes `export default <json>;` under its own name, so
+ * `import data from "./data.json"` in the worker gets the same value it would from a JSON module.
+ */
+export function modulePartContent(module: WorkerModule): string | Uint8Array {
+  if (!isJsonModule(module)) return module.content;
+  const text = typeof module.content === "string" ? module.content : Buffer.from(module.content).toString("utf8");
+  return `export default ${JSON.stringify(JSON.parse(text))};\n`;
 }
 
 /**
@@ -69,7 +84,8 @@ export function scriptFormFactory(request: DeployRequest, completionJwt: string)
     // Cloudflare reads `metadata` first; the part carries no filename (as wrangler sends it).
     form.append("metadata", metadata);
     for (const module of modules) {
-      const bytes = typeof module.content === "string" ? module.content : Buffer.from(module.content);
+      const content = modulePartContent(module);
+      const bytes = typeof content === "string" ? content : Buffer.from(content);
       form.append(module.name, new File([bytes], module.name, { type: moduleContentType(module) }), module.name);
     }
     return form;

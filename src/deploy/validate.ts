@@ -8,11 +8,13 @@ import {
   describeIssues,
   hashSaltSchema,
   keepBindingsSchema,
+  moduleContentTypeSchema,
   scriptTagsSchema,
   targetShape,
   workerSettingsShape,
 } from "../rules/index.js";
 import { DeployError } from "./errors.js";
+import { isJsonModule } from "./script-form.js";
 import type { DeployRequest } from "./types.js";
 
 export class InvalidDeployRequestError extends DeployError {
@@ -38,9 +40,22 @@ const deployRequestSchema = z
     keepBindings: keepBindingsSchema.optional(),
     hashSalt: hashSaltSchema.optional(),
     worker: z
-      .object({ mainModule: z.string().min(1), moduleNames: z.array(z.string()), ...workerSettingsShape })
+      .object({
+        mainModule: z.string().min(1),
+        moduleNames: z.array(z.string()),
+        modules: z.array(z.object({ name: z.string(), contentType: moduleContentTypeSchema.optional(), json: z.string().optional() })),
+        ...workerSettingsShape,
+      })
       .superRefine((worker, ctx) => {
         checkWorkerSettings(worker, ctx);
+        for (const [i, module] of worker.modules.entries()) {
+          if (module.json === undefined) continue;
+          try {
+            JSON.parse(module.json);
+          } catch (error) {
+            ctx.addIssue({ code: "custom", path: ["modules", i], message: `"${module.name}" is not valid JSON (${(error as Error).message}); a .json module must hold JSON` });
+          }
+        }
         if (!worker.moduleNames.includes(worker.mainModule)) {
           ctx.addIssue({
             code: "custom",
@@ -70,6 +85,11 @@ export function validateDeployRequest(request: Omit<DeployRequest, "assets">): v
     worker: worker && {
       mainModule: worker.mainModule,
       moduleNames: worker.modules.map((m) => m.name),
+      modules: worker.modules.map((m) => ({
+        name: m.name,
+        contentType: m.contentType,
+        json: isJsonModule(m) ? (typeof m.content === "string" ? m.content : Buffer.from(m.content).toString("utf8")) : undefined,
+      })),
       compatibilityDate: worker.compatibilityDate,
       compatibilityFlags: worker.compatibilityFlags,
       bindings: worker.bindings,

@@ -9,46 +9,51 @@ import { create, read, remove, update } from "./lifecycle.js";
 import { check, diff } from "./plan.js";
 import { credentialFailures, readProviderConfig, type ConfigReader } from "./settings.js";
 
-/** What configure() keeps on the provider object for the later calls of the same process. */
-export interface ProviderState {
-  overrides?: ConfigOverrides;
-}
+/**
+ * The stack config configure() read, for the later calls of this provider process. One provider process serves one
+ * stack, and every serialized provider text in it (an older one stays in state for read/delete) loads this module.
+ */
+let overrides: ConfigOverrides = {};
 
 const log = (line: string): void => console.log(line);
 
+/** What the serialized provider's methods (src/provider/shell.ts) call. */
 export const provider = {
-  configure(state: ProviderState, config: ConfigReader): void {
-    state.overrides = readProviderConfig(config);
+  configure(config: ConfigReader): void {
+    overrides = readProviderConfig(config);
   },
 
-  check(state: ProviderState, news: Record<string, unknown>): { inputs?: Record<string, unknown>; failures?: Array<{ property: string; reason: string }> } {
+  check(news: Record<string, unknown>): { inputs?: Record<string, unknown>; failures?: Array<{ property: string; reason: string }> } {
     const result = check(news);
     // Credentials are resolved (not used) here so that a stack without any fails in preview, before any API call.
-    const failures = [...result.failures, ...credentialFailures(state.overrides ?? {})];
+    const failures = [...result.failures, ...credentialFailures(overrides)];
     return failures.length > 0 ? { failures } : { inputs: result.inputs };
   },
 
-  diff(olds: ProviderOutputs, news: Record<string, unknown>): { changes: boolean; replaces: string[]; deleteBeforeReplace: boolean } {
-    const decision = diff(olds, news);
+  diff(olds: Record<string, unknown>, news: Record<string, unknown>): { changes: boolean; replaces: string[]; deleteBeforeReplace: boolean } {
+    const decision = diff(olds as Partial<ProviderOutputs>, news);
     return { changes: decision.changes, replaces: decision.replaces, deleteBeforeReplace: decision.deleteBeforeReplace };
   },
 
-  create(state: ProviderState, inputs: Record<string, unknown>): Promise<{ id: string; outs: ProviderOutputs }> {
-    return create(inputs, state.overrides ?? {}, log);
+  create(inputs: Record<string, unknown>): Promise<{ id: string; outs: ProviderOutputs }> {
+    return create(inputs, overrides, log);
   },
 
-  update(state: ProviderState, olds: ProviderOutputs, news: Record<string, unknown>): Promise<{ outs: ProviderOutputs }> {
-    return update(olds, news, state.overrides ?? {}, log);
+  update(olds: Record<string, unknown>, news: Record<string, unknown>): Promise<{ outs: ProviderOutputs }> {
+    return update(olds as unknown as ProviderOutputs, news, overrides, log);
   },
 
-  read(state: ProviderState, id: string, props: ProviderOutputs): Promise<{ id?: string; props?: ProviderOutputs }> {
-    return read(id, props, state.overrides ?? {});
+  read(id: string, props: Record<string, unknown>): Promise<{ id?: string; props?: ProviderOutputs }> {
+    return read(id, props as unknown as ProviderOutputs, overrides);
   },
 
-  delete(state: ProviderState, props: ProviderOutputs): Promise<void> {
-    return remove(props, state.overrides ?? {});
+  delete(props: Record<string, unknown>): Promise<void> {
+    return remove(props as unknown as ProviderOutputs, overrides);
   },
 };
+
+// Also kept for state written by 0.1.x, whose serialized provider calls these directly for read and delete:
+// readProviderConfig(config), read(id, props, overrides), remove(props, overrides), check(news), diff(olds, news).
 
 export { check, diff, manifestInputDigest, settingsDigest, REPLACE_KEYS, resourceId, type CheckFailure, type DiffDecision } from "./plan.js";
 export { create, read, remove, update, ScriptOwnershipError, type LogLine } from "./lifecycle.js";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { checkNeedsWorker, checkWorkerSettings, deploySettingsShape, targetShape, workerSettingsShape } from "../rules/index.js";
+import { checkNeedsWorker, checkWorkerSettings, deploySettingsShape, moduleContentTypeSchema, targetShape, workerSettingsShape } from "../rules/index.js";
 
 /** What the engine sends for a value it does not know yet (preview); any type, always this string. */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -20,7 +20,7 @@ export const workerModuleInputSchema = z
     path: z.string().min(1).optional(),
     /** Inline module text (kept in state), used when no path is given. */
     content: z.string().optional(),
-    contentType: z.string().min(1).optional(),
+    contentType: moduleContentTypeSchema.optional(),
     sha256: z.string().regex(hex(64), { error: "sha256 must be 64 hex characters" }),
   })
   .strict()

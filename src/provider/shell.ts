@@ -1,34 +1,39 @@
 /**
- * The dynamic provider as Pulumi serializes it into state (`__provider`, stored with every resource's inputs and
- * outputs). Keep it tiny: each method loads the engine by *package name* at run time and hands over its arguments, so
- * the serialized text holds no library code, no client, no credential, no absolute path and no reference to this
- * module's `exports` (a captured module reference makes Pulumi serialize `require("pulumi-wfp-assets/dist/provider.js")`,
- * which the package's "exports" map does not allow — the first `pulumi up` of an installed package failed so). The
- * engine that runs is the one installed next to the program; credentials come from configure() or the environment.
+ * The dynamic provider as Pulumi serializes it into state (`__provider`, stored with every resource's inputs AND
+ * outputs, so its size is paid twice per tenant).
+ *
+ * This module itself is the provider: `UserWorkerAssets` passes its exports object. In an installed package Pulumi's
+ * closure serializer then stores just `require("pulumi-wfp-assets/provider")` (a module reference it resolves through
+ * the package's "exports" map) instead of the functions' text. Where the package is linked from outside a
+ * node_modules folder (this repository's own demo and tests), the functions are serialized by value; each then loads
+ * the engine by *package name* at run time, so the text holds no library code, client, credential or path. Either way
+ * the engine that runs is the one installed next to the program. No function here may reference this module's
+ * `exports` or other module-level bindings: the serializer would capture them.
  */
 import type * as pulumi from "@pulumi/pulumi";
 
-export const userWorkerAssetsProvider: pulumi.dynamic.ResourceProvider & { state?: object } = {
-  async configure(req) {
-    this.state = {};
-    require("pulumi-wfp-assets/provider-engine").provider.configure(this.state, req.config);
-  },
-  async check(_olds, news) {
-    return require("pulumi-wfp-assets/provider-engine").provider.check(this.state ?? {}, news);
-  },
-  async diff(_id, olds, news) {
-    return require("pulumi-wfp-assets/provider-engine").provider.diff(olds, news);
-  },
-  async create(inputs) {
-    return require("pulumi-wfp-assets/provider-engine").provider.create(this.state ?? {}, inputs);
-  },
-  async update(_id, olds, news) {
-    return require("pulumi-wfp-assets/provider-engine").provider.update(this.state ?? {}, olds, news);
-  },
-  async read(id, props) {
-    return require("pulumi-wfp-assets/provider-engine").provider.read(this.state ?? {}, id, props);
-  },
-  async delete(_id, props) {
-    return require("pulumi-wfp-assets/provider-engine").provider.delete(this.state ?? {}, props);
-  },
-};
+type Engine = typeof import("./engine.js");
+
+export async function configure(req: pulumi.dynamic.ConfigureRequest): Promise<void> {
+  (require("pulumi-wfp-assets/provider-engine") as Engine).provider.configure(req.config);
+}
+export async function check(_olds: Record<string, unknown>, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> {
+  return (require("pulumi-wfp-assets/provider-engine") as Engine).provider.check(news);
+}
+export async function diff(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<pulumi.dynamic.DiffResult> {
+  return (require("pulumi-wfp-assets/provider-engine") as Engine).provider.diff(olds, news);
+}
+export async function create(inputs: Record<string, unknown>): Promise<pulumi.dynamic.CreateResult> {
+  return (require("pulumi-wfp-assets/provider-engine") as Engine).provider.create(inputs);
+}
+export async function update(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<pulumi.dynamic.UpdateResult> {
+  return (require("pulumi-wfp-assets/provider-engine") as Engine).provider.update(olds, news);
+}
+export async function read(id: string, props: Record<string, unknown>): Promise<pulumi.dynamic.ReadResult> {
+  return (require("pulumi-wfp-assets/provider-engine") as Engine).provider.read(id, props);
+}
+// `delete` is a keyword; the export is named so through the alias below.
+async function remove(_id: string, props: Record<string, unknown>): Promise<void> {
+  return (require("pulumi-wfp-assets/provider-engine") as Engine).provider.delete(props);
+}
+export { remove as delete };

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { userWorkerAssetsProvider } from "../provider/shell.js";
+import * as serializedProvider from "../provider/shell.js";
 import { prepareAssetConfig, prepareAssets, prepareWorker } from "./prepare.js";
 import type { UserWorkerAssetsArgs } from "./args.js";
 import { preparing } from "./program-error.js";
@@ -66,7 +66,7 @@ export class UserWorkerAssets extends pulumi.dynamic.Resource {
       .apply(([config, prepared]) => prepareAssetConfig(config as Parameters<typeof prepareAssetConfig>[0], prepared));
 
     super(
-      userWorkerAssetsProvider,
+      serializedProvider,
       name,
       {
         accountId: args.accountId,

@@ -40,3 +40,23 @@ export function checkWorkerSettings(
     ctx.addIssue({ code: "custom", path: [...path, "assetsBinding"], message: `assetsBinding "${worker.assetsBinding}" clashes with a binding of the same name in bindings` });
   }
 }
+
+/**
+ * Module part content types Cloudflare's schema lists (doc §7.4, §15.3). `application/json` is not among them: a
+ * `.json` module is sent as an ES module whose default export is the JSON (src/deploy/script-form.ts).
+ */
+export const MODULE_CONTENT_TYPES = [
+  "application/javascript+module",
+  "application/javascript",
+  "application/wasm",
+  "text/plain",
+  "application/octet-stream",
+  "text/x-python",
+  "application/source-map",
+] as const;
+
+export const moduleContentTypeSchema = z.enum(MODULE_CONTENT_TYPES, {
+  error: (issue) =>
+    `module content type ${JSON.stringify(issue.input)} is not one Cloudflare accepts; use one of ${MODULE_CONTENT_TYPES.map((t) => `"${t}"`).join(", ")}` +
+    (issue.input === "application/json" ? ' (a ".json" module without a content type is sent as an ES module exporting the JSON)' : ""),
+});

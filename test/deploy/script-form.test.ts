@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { BuiltManifest } from "../../src/manifest/index.js";
-import { assetConfigMetadata, scriptMetadata } from "../../src/deploy/index.js";
-import { moduleContentType } from "../../src/deploy/script-form.js";
+import { assetConfigMetadata, scriptMetadata, validateDeployRequest } from "../../src/deploy/index.js";
+import { moduleContentType, modulePartContent } from "../../src/deploy/script-form.js";
 
 const assets: BuiltManifest = {
   directory: "/site",
@@ -82,5 +82,21 @@ describe("script metadata", () => {
     expect(moduleContentType({ name: "a.wasm", content: "" })).toBe("application/wasm");
     expect(moduleContentType({ name: "x.unknown", content: "" })).toBe("application/octet-stream");
     expect(moduleContentType({ name: "x.js", content: "", contentType: "text/plain" })).toBe("text/plain");
+  });
+
+  it("sends a .json module as an ES module exporting the JSON (Cloudflare takes no application/json part)", () => {
+    const module = { name: "data/config.json", content: '{ "plan": "pro", "limits": [1, 2] }' };
+    expect(moduleContentType(module)).toBe("application/javascript+module");
+    expect(modulePartContent(module)).toBe('export default {"plan":"pro","limits":[1,2]};\n');
+    expect(modulePartContent({ name: "a.js", content: "x" })).toBe("x");
+  });
+
+  it("refuses invalid JSON and an application/json content type before anything is sent", () => {
+    const target = { accountId: "0123456789abcdef0123456789abcdef", scriptName: "s" };
+    const worker = (modules: Array<{ name: string; content: string; contentType?: string }>) => ({ mainModule: "index.js", modules: [{ name: "index.js", content: "" }, ...modules] });
+    expect(() => validateDeployRequest({ target, worker: worker([{ name: "bad.json", content: "{nope" }]) })).toThrow(/"bad.json" is not valid JSON/);
+    expect(() => validateDeployRequest({ target, worker: worker([{ name: "d.json", content: "{}", contentType: "application/json" }]) })).toThrow(
+      /module content type "application\/json" is not one Cloudflare accepts/,
+    );
   });
 });

@@ -15,7 +15,7 @@ const TOKEN = "serialization-token-93be1f";
 let emulator: RunningEmulator;
 
 beforeAll(async () => {
-  if (!existsSync(join(REPO, "dist", "provider.js"))) throw new Error("dist/ is missing: run `npm run build` (npm test does it first).");
+  if (!existsSync(join(REPO, "dist", "provider", "shell.js"))) throw new Error("dist/ is missing: run `npm run build` (npm test does it first).");
   emulator = await startEmulator({ tokens: [TOKEN] });
   const api = new CloudflareClient({ baseUrl: emulator.url, credentials: { apiToken: TOKEN } });
   await api.request({ method: "POST", path: routes.namespacesPath(ACCOUNT), json: { name: "tenants" }, schema: z.unknown() });
@@ -54,7 +54,7 @@ describe("the serialized provider (compiled JS, plain Node)", () => {
       created: { id: string; outs: Record<string, unknown> };
       read: { id?: string; props?: Record<string, unknown> };
     };
-    expect(result.text.length).toBeLessThan(4000);
+    expect(result.text.length).toBeLessThan(3000); // by value; an installed package stores a ~260-byte require (test/package)
     expect(result.text).not.toContain(TOKEN);
     expect(result.text).not.toContain(REPO); // no absolute path: state must not depend on where the code lives
     expect(result.containsSecrets).toBe(false);
