@@ -4,10 +4,9 @@
  * backbone. Clients talk to it only through HTTP (point CLOUDFLARE_API_BASE_URL at `url`).
  */
 import type { AddressInfo } from "node:net";
-import { EmulatorCore } from "./core.js";
 import type { FaultSpec } from "./faults.js";
 import { type EmulatorOptions, resolveOptions } from "./options.js";
-import { API_PREFIX, createEmulatorServer } from "./server.js";
+import { assertServerDependencies } from "./peer-dependencies.js";
 import type { EmulatorStats } from "./stats.js";
 
 export type { EmulatorOptions } from "./options.js";
@@ -18,6 +17,7 @@ export type { AccountStats, EmulatorStats, ScriptStats, StoreStats } from "./sta
 export { DataDirLockedError } from "./store/lock.js";
 export type { RateLimitConfig, RateLimitStats, TokenRateStats } from "./rate-limit.js";
 export { parseRateLimitSpec } from "./rate-limit.js";
+export { EmulatorDependencyError } from "./peer-dependencies.js";
 
 export interface RunningEmulator {
   /** http://host:port/client/v4 — the value for CLOUDFLARE_API_BASE_URL. */
@@ -36,6 +36,9 @@ export interface RunningEmulator {
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
   const config = resolveOptions(options);
+  assertServerDependencies();
+  // Loaded only now: they import the server-side peer dependencies checked above.
+  const [{ EmulatorCore }, { API_PREFIX, createEmulatorServer }] = await Promise.all([import("./core.js"), import("./server.js")]);
   const core = await EmulatorCore.open(config);
   const { server, stop } = createEmulatorServer(core);
   try {

@@ -90,7 +90,9 @@ export async function prepareWorker(worker: UserWorkerArgs | undefined, cwd: str
     throw new UserWorkerAssetsInputError("worker.modules mixes file paths with an inline main module; give all modules inline, or make mainModule a file path.");
   }
   for (const m of inline) {
-    modules.push({ name: m.name, content: m.content, sha256: sha256Hex(m.content), ...(m.contentType ? { contentType: m.contentType } : {}) });
+    // The content type is checked with the other inputs in the provider's check() (src/rules/worker.ts).
+    const contentType = m.contentType as WorkerModuleInput["contentType"];
+    modules.push({ name: m.name, content: m.content, sha256: sha256Hex(m.content), ...(contentType ? { contentType } : {}) });
   }
   const prepared: WorkerInput = { mainModule, modules };
   if (worker.compatibilityDate !== undefined) prepared.compatibilityDate = worker.compatibilityDate;
