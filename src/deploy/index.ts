@@ -9,3 +9,4 @@ export type * from "./types.js";
 export { loadWorkerModules, WorkerModuleError } from "./worker-modules.js";
 export { decideCreate, decideDelete, decideUpdate, ownerOf, ownerTag, tagsWithOwner, type CreateDecision, type DeleteDecision, type RecordedScript, type UpdateDecision } from "./ownership.js";
 export { NamespaceNotFoundError, SCRIPT_NOT_FOUND_CODES } from "./observe.js";
+export { listNamespaceScripts, LIST_PAGE_SIZE, type ListedScript } from "./list-scripts.js";

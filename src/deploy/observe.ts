@@ -29,10 +29,10 @@ function isScriptNotFound(error: unknown): boolean {
 
 /** A namespace that is missing, or that this token cannot see: the resource must stay in state. */
 export class NamespaceNotFoundError extends DeployError {
-  constructor(step: "read" | "delete", target: ScriptTarget, cause: unknown) {
+  constructor(step: "read" | "delete", target: ScriptTarget, cause: unknown, subject = `the script "${target.scriptName}"`) {
     super(
       step,
-      `The dispatch namespace "${target.namespace}" of account ${target.accountId} was not found, so the script "${target.scriptName}" cannot be ` +
+      `The dispatch namespace "${target.namespace}" of account ${target.accountId} was not found, so ${subject} cannot be ` +
         `${step === "read" ? "observed" : "deleted"}. Either the namespace was deleted (with every script in it) or the API token cannot see it. ` +
         "Nothing was removed from the stack's state. Recreate the namespace or fix the token's scope (Workers Scripts:Edit on this account) and run again; " +
         "if the namespace is gone on purpose, remove its resources from the state with `pulumi state delete <urn>`.",

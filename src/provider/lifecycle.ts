@@ -20,6 +20,7 @@ import { toPlainJson } from "./canonical.js";
 import { warn } from "./engine-log.js";
 import { providerInputsSchema, type ProviderInputs, type ProviderOutputs } from "./inputs.js";
 import { manifestInputDigest, resourceId, settingsDigest, targetOf, withoutInternalKeys } from "./plan.js";
+import { listedScript, recordScript, unchangedSince } from "./namespace-snapshots.js";
 import { createClient } from "./settings.js";
 import { workerFromInputs } from "./worker-from-inputs.js";
 
@@ -52,7 +53,11 @@ export async function create(raw: Record<string, unknown>, overrides: ConfigOver
   const target = targetOf(inputs);
   const label = labelOf(inputs);
   return withClient(overrides, async (client) => {
-    const decision = decideCreate(target, await getScript(client, target), inputs.owner ?? "", inputs.adopt ?? false);
+    // A namespace listing shared by the stack's creates answers "does it exist?" for all of them at once; only a script
+    // that exists is read for its owner tag.
+    const known = await listedScript(client, target);
+    const live = known !== undefined && known.listed === undefined ? undefined : await getScript(client, target);
+    const decision = decideCreate(target, live, inputs.owner ?? "", inputs.adopt ?? false);
     if (decision.kind === "refuse") throw new ScriptOwnershipError(decision.message);
     if (decision.kind === "same-stack") {
       log(`${label}: the script already exists and belongs to this stack (a renamed or moved resource, or an earlier create that was interrupted); deploying over it`);
@@ -68,7 +73,10 @@ export async function update(olds: ProviderOutputs, raw: Record<string, unknown>
   const inputs = parseInputs(raw);
   const target = targetOf(inputs);
   return withClient(overrides, async (client) => {
-    const live = await getScript(client, target);
+    // Unchanged since this resource last deployed or refreshed it (same modified_on): still ours, no need to read it.
+    const known = await listedScript(client, target);
+    const unchanged = unchangedSince(known?.listed, olds.modifiedOn);
+    const live = unchanged ? undefined : await getScript(client, target);
     const decision = decideUpdate(target, live, { previous: olds.owner, next: inputs.owner ?? "" }, inputs.adopt ?? false);
     if (decision.kind === "refuse") throw new ScriptOwnershipError(decision.message);
     return { outs: await deployInputs(client, inputs, log) };
@@ -116,6 +124,7 @@ async function deployInputs(client: CloudflareClient, inputs: ProviderInputs, lo
     providerVersion: inputs.providerVersion,
     owner: inputs.owner,
   };
+  recordScript(client.baseUrl, targetOf(inputs), { ...result.script, tags: tagsWithOwner(inputs.tags, inputs.owner) });
   return toPlainJson(outs);
 }
 
@@ -125,7 +134,11 @@ async function deployInputs(client: CloudflareClient, inputs: ProviderInputs, lo
  */
 export async function read(id: string, props: ProviderOutputs, overrides: ConfigOverrides): Promise<{ id?: string; props?: ProviderOutputs }> {
   return withClient(overrides, async (client) => {
-    const live = await getScript(client, targetOf(props));
+    const target = targetOf(props);
+    // Refresh of a fleet: one namespace listing serves every resource; only changed or missing scripts are read.
+    const known = await listedScript(client, target);
+    if (unchangedSince(known?.listed, props.modifiedOn)) return { id, props };
+    const live = await getScript(client, target);
     if (!live) return {};
     return {
       id,
@@ -141,8 +154,14 @@ export async function read(id: string, props: ProviderOutputs, overrides: Config
 export async function remove(props: ProviderOutputs, overrides: ConfigOverrides): Promise<void> {
   const target = targetOf(props);
   await withClient(overrides, async (client) => {
-    const decision = decideDelete(await getScript(client, target), { owner: props.owner, modifiedOn: props.modifiedOn, etag: props.etag });
-    if (decision.kind === "delete") await deleteScript(client, target);
+    const recorded = { owner: props.owner, modifiedOn: props.modifiedOn, etag: props.etag };
+    const known = await listedScript(client, target);
+    const unchanged = unchangedSince(known?.listed, props.modifiedOn);
+    const decision = unchanged ? ({ kind: "delete" } as const) : decideDelete(await getScript(client, target), recorded);
+    if (decision.kind === "delete") {
+      await deleteScript(client, target);
+      recordScript(client.baseUrl, target, undefined);
+    }
     if (decision.kind === "leave") {
       await warn(
         `Left the script ${describeTarget(target)} in place instead of deleting it: ${decision.reason}. ` +
