@@ -1,14 +1,29 @@
 /**
- * HTTP client for the Cloudflare v4 API: keep-alive connections, auth headers, envelope parsing,
- * timeouts and retries. Everything protocol-specific (paths, result shapes) lives elsewhere.
+ * HTTP client for the Cloudflare v4 API: keep-alive connections, auth headers, envelope parsing, retries, the
+ * idle timeout (exchange.ts) and the API budget shared by the whole process (request-budget.ts, budget-registry.ts),
+ * including waiting out a 429. Everything protocol-specific (paths, result shapes) lives elsewhere.
  */
 import { Agent, type FormData } from "undici";
 import type { z } from "zod";
+import { budgetKey, sharedBudget } from "./budget-registry.js";
 import { assertHeaderSafe, CloudflareConfigError, MissingCredentialsError, normalizeBaseUrl, resolveBaseUrl, resolveCredentials, type Credentials } from "./config.js";
+import { formatWait } from "./durations.js";
 import { interpretResponse, formatSeconds, type AttemptFailure, type ResponseOutcome } from "./envelope.js";
-import { CloudflareApiError } from "./errors.js";
+import { CloudflareApiError, type ApiErrorKind } from "./errors.js";
+import { exchange, ExchangeTimeoutError, type Exchanged } from "./exchange.js";
 import { redactSecrets } from "./redact.js";
-import { backoffDelayMs, isRetryableNetworkCode, resolveRetryPolicy, type RetryPolicy } from "./retry-policy.js";
+import { RateLimitWaitExceeded, type BudgetPermit, type BudgetWait, type RequestBudget } from "./request-budget.js";
+import { currentRequestObserver } from "./request-scope.js";
+import {
+  backoffDelayMs,
+  DEFAULT_RETRY_POLICY,
+  GATEWAY_TIMEOUT_STATUS,
+  gatewayDelayMs,
+  isRetryableNetworkCode,
+  resolveRetryPolicy,
+  type RetryPolicy,
+} from "./retry-policy.js";
+import { describeSetting, resolveTransportSettings, type TransportSettings } from "./transport-settings.js";
 
 export interface RetryEvent {
   method: string;
@@ -20,6 +35,13 @@ export interface RetryEvent {
   /** e.g. "HTTP 503", "HTTP 429 (Retry-After 2s)", "timeout after 60s", "ECONNRESET". */
   reason: string;
   status?: number;
+  /** What failed: "timeout" = no bytes moved for the idle timeout (or the request cap passed). */
+  kind: ApiErrorKind;
+  /**
+   * False when this retry does not use up an attempt: a 429 (the whole budget waits it out instead) and a
+   * request's first gateway timeouts (524, see RetryPolicy.freeGatewayRetries).
+   */
+  counted: boolean;
 }
 
 export interface ClientOptions {
@@ -27,10 +49,28 @@ export interface ClientOptions {
   baseUrl?: string;
   /** Default: resolved from `env` (CLOUDFLARE_API_TOKEN, or CLOUDFLARE_API_KEY + CLOUDFLARE_EMAIL) on first use. */
   credentials?: Credentials;
-  /** Per attempt, covering connect, headers and the whole body. Default 60 s. */
+  /**
+   * Timeouts, retries, upload concurrency, the API budget and the 429 wait bound, resolved by
+   * resolveTransportSettings. Default: resolved from `env` (WFP_ASSETS_* variables) and the defaults.
+   */
+  transport?: TransportSettings;
+  /**
+   * The budget this client's calls are paced by. Default: the process-wide budget of this API origin and
+   * credential (budget-registry.ts), configured with `transport.budget`.
+   */
+  budget?: RequestBudget;
+  /** Overrides `transport.idleTimeoutMs`: a request fails when no bytes move for this long. */
+  idleTimeoutMs?: number;
+  /** @deprecated Same as idleTimeoutMs (it was a whole-request deadline before the idle timeout replaced it). */
   timeoutMs?: number;
+  /** Overrides the retry settings of `transport` (layered: defaults ← transport.retry ← this ← the request's). */
   retry?: Partial<RetryPolicy>;
   onRetry?: (event: RetryEvent) => void;
+  /**
+   * Told when a request waits for the API budget, once per wait. A request's own `onBudgetWait`, or the observer of
+   * an enclosing withRequestObserver scope (deployAssets sets one), replaces it.
+   */
+  onBudgetWait?: (wait: BudgetWait) => void;
   userAgent?: string;
   /** Max sockets to the API origin. Default 8. */
   connections?: number;
@@ -54,11 +94,18 @@ export interface ApiRequest<T> {
   /** Accept `result: null` / an empty 204 even if `schema` does not; `result` is then null. */
   allowNullResult?: boolean;
   retry?: Partial<RetryPolicy> | false;
+  /** Overrides the client's idle timeout for this request. */
+  idleTimeoutMs?: number;
+  /** @deprecated Same as idleTimeoutMs. */
   timeoutMs?: number;
-  /** Cancels the request (and any pending retry); the promise rejects with the signal's reason. */
+  /** Overrides the client's cap on one whole attempt (undefined = the client's, which is off by default). */
+  requestTimeoutMs?: number;
+  /** Cancels the request (and any pending retry or budget wait); the promise rejects with the signal's reason. */
   signal?: AbortSignal;
   /** Replaces the client's onRetry for this request. */
   onRetry?: (event: RetryEvent) => void;
+  /** Replaces the client's (and the enclosing scope's) onBudgetWait for this request. */
+  onBudgetWait?: (wait: BudgetWait) => void;
   /** Extra request headers; cannot override the auth headers. */
   headers?: Record<string, string>;
 }
@@ -70,8 +117,14 @@ export interface ApiResponse<T> {
   resultInfo?: unknown;
 }
 
-export const DEFAULT_TIMEOUT_MS = 60_000;
 const DEFAULT_CONNECTIONS = 8;
+/** "If you exceed this limit, all API calls for the next five minutes will be blocked" (doc §15.1): a 429 without Retry-After. */
+export const RATE_LIMIT_BLOCK_MS = 5 * 60_000;
+/**
+ * A server that answered 429 with `Retry-After: 0` forever would otherwise be retried forever: a request gives up
+ * after this many rate-limited answers even when the waits were short.
+ */
+const MAX_RATE_LIMITED_RETRIES = 20;
 const DEFAULT_USER_AGENT = "pulumi-wfp-assets";
 
 type CredentialSource = { credentials: Credentials } | { error: Error };
@@ -90,15 +143,6 @@ function describeNetworkError(error: unknown): { code: string | undefined; reaso
   const text = typeof err?.message === "string" ? err.message : String(error);
   const words = code !== undefined ? NETWORK_CODE_WORDS[code] : undefined;
   return { code, reason: words !== undefined ? `${words} (${code})` : (code ?? text), text };
-}
-
-function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined) continue;
-    out[name.toLowerCase()] = Array.isArray(value) ? value.join(", ") : value;
-  }
-  return out;
 }
 
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
@@ -121,9 +165,16 @@ export class CloudflareClient {
   private readonly origin: string;
   private readonly pathPrefix: string;
   private readonly credentialSource: CredentialSource;
-  private readonly timeoutMs: number;
+  /** The resolved transport settings (deployAssets reads its upload concurrency here). */
+  readonly settings: TransportSettings;
+  /** The budget pacing this client's calls (shared with every client of the same origin and credential by default). */
+  readonly budget: RequestBudget;
+  private readonly idleTimeoutMs: number;
+  private readonly requestTimeoutMs: number | undefined;
+  private readonly basePolicy: RetryPolicy;
   private readonly retry: Partial<RetryPolicy> | undefined;
   private readonly onRetry: ((event: RetryEvent) => void) | undefined;
+  private readonly onBudgetWait: ((wait: BudgetWait) => void) | undefined;
   private readonly userAgent: string;
   // Created per instance, never at module level: Pulumi serializes provider closures, and a live
   // socket pool captured from module scope cannot be serialized.
@@ -138,10 +189,16 @@ export class CloudflareClient {
     this.pathPrefix = url.pathname === "/" ? "" : url.pathname;
 
     this.credentialSource = CloudflareClient.credentialSourceFrom(options.credentials, env);
-    this.timeoutMs = CloudflareClient.positive(options.timeoutMs, DEFAULT_TIMEOUT_MS, "timeoutMs");
-    resolveRetryPolicy(options.retry, undefined); // validate early, at construction
+    this.settings = options.transport ?? resolveTransportSettings({ env });
+    this.idleTimeoutMs = CloudflareClient.positive(options.idleTimeoutMs ?? options.timeoutMs, this.settings.idleTimeoutMs, "idleTimeoutMs");
+    this.requestTimeoutMs = this.settings.requestTimeoutMs;
+    this.basePolicy = { ...DEFAULT_RETRY_POLICY, ...this.settings.retry };
+    resolveRetryPolicy(options.retry, undefined, this.basePolicy); // validate early, at construction
     this.retry = options.retry;
     this.onRetry = options.onRetry;
+    this.onBudgetWait = options.onBudgetWait;
+    const credentials = "credentials" in this.credentialSource ? this.credentialSource.credentials : undefined;
+    this.budget = options.budget ?? sharedBudget(budgetKey(this.origin, credentials), this.settings.budget);
     this.userAgent = options.userAgent ?? DEFAULT_USER_AGENT;
     assertHeaderSafeText(this.userAgent, "the userAgent option");
     const connections = CloudflareClient.positive(options.connections, DEFAULT_CONNECTIONS, "connections");
@@ -150,9 +207,8 @@ export class CloudflareClient {
       // Cloudflare keeps idle connections open for a while; reusing them saves a TLS handshake per bucket.
       keepAliveTimeout: 10_000,
       keepAliveMaxTimeout: 60_000,
-      // Backstop only: the per-attempt AbortSignal below enforces timeoutMs over headers and body together.
-      headersTimeout: this.timeoutMs,
-      bodyTimeout: this.timeoutMs,
+      // undici's own headersTimeout/bodyTimeout are switched off per request: exchange.ts explains why and enforces
+      // the idle timeout itself.
     });
   }
 
@@ -216,8 +272,10 @@ export class CloudflareClient {
     if (req.json !== undefined && req.form !== undefined) {
       throw new TypeError(`${req.method} ${req.path}: pass either json or form, not both.`);
     }
-    const policy = resolveRetryPolicy(this.retry, req.retry);
-    const timeoutMs = CloudflareClient.positive(req.timeoutMs, this.timeoutMs, "timeoutMs");
+    const policy = resolveRetryPolicy(this.retry, req.retry, this.basePolicy);
+    const idleTimeoutMs = CloudflareClient.positive(req.idleTimeoutMs ?? req.timeoutMs, this.idleTimeoutMs, "idleTimeoutMs");
+    const requestTimeoutMs =
+      req.requestTimeoutMs === undefined ? this.requestTimeoutMs : CloudflareClient.positive(req.requestTimeoutMs, 1, "requestTimeoutMs");
     const headers = {
       accept: "application/json",
       "user-agent": this.userAgent,
@@ -228,17 +286,75 @@ export class CloudflareClient {
     const bearer = typeof req.auth === "object" ? req.auth.bearer : undefined;
     const path = this.fullPath(req.path, req.query);
     const jsonBody = req.json !== undefined ? JSON.stringify(req.json) : undefined;
+    // Upload calls carry the session JWT, not the token; whether Cloudflare counts them is undocumented (doc §15.1).
+    const counted = bearer === undefined || this.budget.countsUploadCalls;
+    const onWait = oncePerWait(req.onBudgetWait ?? currentRequestObserver()?.onBudgetWait ?? this.onBudgetWait);
+    const onRetry = req.onRetry ?? this.onRetry;
+    const rateLimitMaxWaitMs = this.settings.rateLimitMaxWaitMs;
 
-    for (let attempt = 1; ; attempt++) {
+    let attempt = 1; // attempts used up; free retries (429, the first 524s) do not advance it
+    let tries = 0; // requests actually sent
+    let gatewayErrors = 0;
+    let rateLimited = 0;
+    let rateLimitedMs = 0;
+    let lastFailure: AttemptFailure | undefined;
+    for (;;) {
       req.signal?.throwIfAborted();
-      const body = req.form !== undefined ? req.form() : jsonBody;
-      const outcome = await this.attempt<T>(req, path, headers, body, timeoutMs);
-      if (outcome.ok) return outcome.response;
+      let permit: BudgetPermit;
+      try {
+        permit = await this.budget.acquire({ counted, signal: req.signal, onWait, maxBlockedMs: Math.max(0, rateLimitMaxWaitMs - rateLimitedMs) });
+      } catch (error) {
+        if (error instanceof RateLimitWaitExceeded) throw this.rateLimitError(req, lastFailure, error.waitMs, tries, bearer);
+        throw error;
+      }
+      rateLimitedMs += permit.blockedMs;
+      tries++;
+      let result: AttemptResult<T>;
+      try {
+        const body = req.form !== undefined ? req.form() : jsonBody;
+        result = await this.attempt<T>(req, path, headers, body, idleTimeoutMs, requestTimeoutMs);
+      } catch (error) {
+        permit.complete();
+        throw error;
+      }
+      permit.complete(result.headers);
+      if (result.ok) return result.response;
 
-      const failure = outcome.failure;
-      const fail = (extra?: Partial<AttemptFailure>): CloudflareApiError =>
-        this.toError(req, { ...failure, ...extra }, attempt, bearer);
-      if (!failure.retryable || attempt >= policy.maxAttempts) throw fail();
+      const failure = result.failure;
+      lastFailure = failure;
+      const fail = (extra?: Partial<AttemptFailure>): CloudflareApiError => this.toError(req, { ...failure, ...extra }, tries, bearer);
+      const retryEvent = (delayMs: number, counts: boolean): void =>
+        onRetry?.({
+          method: req.method,
+          path: req.path,
+          attempt,
+          maxAttempts: policy.maxAttempts,
+          delayMs,
+          reason: redactSecrets(failure.reason, this.secrets(bearer)),
+          ...(failure.status !== undefined ? { status: failure.status } : {}),
+          kind: failure.kind,
+          counted: counts,
+        });
+
+      if (failure.status === 429) {
+        // Cloudflare blocks every call of the token, not just this one: the whole budget waits (in acquire above),
+        // and the wait does not use up an attempt of this or any other request.
+        const waitMs = failure.retryAfterMs ?? RATE_LIMIT_BLOCK_MS;
+        this.budget.blockFor(waitMs);
+        if (req.retry === false) throw fail();
+        if (rateLimitedMs + waitMs > rateLimitMaxWaitMs || rateLimited >= MAX_RATE_LIMITED_RETRIES) {
+          throw this.rateLimitError(req, failure, waitMs, tries, bearer);
+        }
+        rateLimited++;
+        retryEvent(waitMs, false);
+        continue;
+      }
+      if (!failure.retryable) throw fail();
+
+      const gateway = failure.status === GATEWAY_TIMEOUT_STATUS && req.retry !== false;
+      if (gateway) gatewayErrors++;
+      const free = gateway && gatewayErrors <= policy.freeGatewayRetries;
+      if (!free && attempt >= policy.maxAttempts) throw fail();
 
       let delayMs: number;
       if (failure.retryAfterMs !== undefined) {
@@ -253,17 +369,39 @@ export class CloudflareClient {
       } else {
         delayMs = backoffDelayMs(attempt, policy);
       }
-      (req.onRetry ?? this.onRetry)?.({
-        method: req.method,
-        path: req.path,
-        attempt,
-        maxAttempts: policy.maxAttempts,
-        delayMs,
-        reason: redactSecrets(failure.reason, this.secrets(bearer)),
-        ...(failure.status !== undefined ? { status: failure.status } : {}),
-      });
+      // Wrangler's patience with Cloudflare's edge timeout (doc §6): 5 s, 10 s, 20 s… on top of the backoff.
+      if (gateway) delayMs += gatewayDelayMs(gatewayErrors, policy);
+      retryEvent(delayMs, !free);
       await sleep(delayMs, req.signal);
+      if (!free) attempt++;
     }
+  }
+
+  /** A 429 this request will not wait out: names the wait, the budget and the settings to change. */
+  private rateLimitError<T>(req: ApiRequest<T>, failure: AttemptFailure | undefined, waitMs: number, tries: number, bearer: string | undefined): CloudflareApiError {
+    const bound = this.settings.rateLimitMaxWaitMs;
+    const answered = failure ? `${failure.detail}; ` : "";
+    const detail =
+      `${answered}the API is rate limiting this token (HTTP 429) and calls must wait another ${formatWait(waitMs)}, more than ` +
+      `the ${formatWait(bound)} a request waits out rate limiting (${describeSetting("rateLimitWait")}). Cloudflare allows ` +
+      `1,200 calls per 5 minutes per token and then blocks every call for five minutes; this process paces its calls to ` +
+      `${this.budget.describe()} (${describeSetting("apiBudget")}). Raise ${describeSetting("rateLimitWait")} to ride out the block, ` +
+      `or lower ${describeSetting("apiBudget")} when other tools use the same token`;
+    return this.toError(
+      req,
+      {
+        kind: "http",
+        status: 429,
+        codes: failure?.codes ?? [],
+        apiMessages: failure?.apiMessages ?? [],
+        detail,
+        reason: "HTTP 429",
+        retryable: true,
+        retryAfterMs: waitMs,
+      },
+      tries,
+      bearer,
+    );
   }
 
   private async attempt<T>(
@@ -271,53 +409,25 @@ export class CloudflareClient {
     path: string,
     headers: Record<string, string>,
     body: string | FormData | undefined,
-    timeoutMs: number,
-  ): Promise<{ ok: true; response: ApiResponse<T> } | { ok: false; failure: AttemptFailure }> {
-    const deadline = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      deadline.abort(new Error(`no complete response within ${formatSeconds(timeoutMs)}`));
-    }, timeoutMs);
-    const signal = req.signal ? AbortSignal.any([deadline.signal, req.signal]) : deadline.signal;
+    idleTimeoutMs: number,
+    requestTimeoutMs: number | undefined,
+  ): Promise<AttemptResult<T>> {
+    let answer: Exchanged;
     try {
-      const response = await this.agent.request({
+      answer = await exchange(this.agent, {
         origin: this.origin,
         path,
         method: req.method,
         headers,
-        body: body ?? null,
-        signal,
-        headersTimeout: timeoutMs,
-        bodyTimeout: timeoutMs,
+        body,
+        ...(req.signal ? { signal: req.signal } : {}),
+        idleTimeoutMs,
+        ...(requestTimeoutMs !== undefined ? { requestTimeoutMs } : {}),
       });
-      // Reading the body inside the same deadline: a server that sends headers and then stalls must time out too.
-      const text = await response.body.text();
-      const responseHeaders = flattenHeaders(response.headers);
-      const outcome: ResponseOutcome<T> = interpretResponse(
-        { status: response.statusCode, headers: responseHeaders, body: text },
-        { schema: req.schema, ...(req.allowNullResult !== undefined ? { allowNullResult: req.allowNullResult } : {}) },
-      );
-      if (!outcome.ok) return outcome;
-      const result: ApiResponse<T> = { status: response.statusCode, result: outcome.result, headers: responseHeaders };
-      if (outcome.resultInfo !== undefined) result.resultInfo = outcome.resultInfo;
-      return { ok: true, response: result };
     } catch (error) {
       if (req.signal?.aborted) throw req.signal.reason;
+      if (error instanceof ExchangeTimeoutError) return { ok: false, failure: timeoutFailure(error) };
       const { code, reason, text } = describeNetworkError(error);
-      if (timedOut || code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT") {
-        return {
-          ok: false,
-          failure: {
-            kind: "timeout",
-            codes: [],
-            apiMessages: [],
-            detail: `no complete response within ${formatSeconds(timeoutMs)} (timeoutMs)`,
-            reason: `timeout after ${formatSeconds(timeoutMs)}`,
-            retryable: true,
-          },
-        };
-      }
       if (code === "UND_ERR_DESTROYED" || code === "UND_ERR_CLOSED") {
         return { ok: false, failure: { kind: "network", codes: [], apiMessages: [], detail: "the client was closed", reason: "client closed", retryable: false, cause: error } };
       }
@@ -334,9 +444,15 @@ export class CloudflareClient {
           cause: error,
         },
       };
-    } finally {
-      clearTimeout(timer);
     }
+    const outcome: ResponseOutcome<T> = interpretResponse(
+      { status: answer.status, headers: answer.headers, body: answer.body },
+      { schema: req.schema, ...(req.allowNullResult !== undefined ? { allowNullResult: req.allowNullResult } : {}) },
+    );
+    if (!outcome.ok) return { ...outcome, headers: answer.headers };
+    const response: ApiResponse<T> = { status: answer.status, result: outcome.result, headers: answer.headers };
+    if (outcome.resultInfo !== undefined) response.resultInfo = outcome.resultInfo;
+    return { ok: true, response, headers: answer.headers };
   }
 
   private toError<T>(req: ApiRequest<T>, failure: AttemptFailure, attempts: number, bearer: string | undefined): CloudflareApiError {
@@ -364,6 +480,50 @@ export class CloudflareClient {
     this.closed = true;
     await this.agent.close();
   }
+}
+
+type AttemptResult<T> =
+  | { ok: true; response: ApiResponse<T>; headers: Record<string, string> }
+  | { ok: false; failure: AttemptFailure; headers?: Record<string, string> };
+
+function timeoutFailure(error: ExchangeTimeoutError): AttemptFailure {
+  const limit = formatSeconds(error.limitMs);
+  const where =
+    error.phase === "upload"
+      ? `while sending the request body (${error.bytesSent} bytes sent)`
+      : error.phase === "waiting"
+        ? `waiting for the answer after sending ${error.bytesSent} bytes`
+        : error.phase === "download"
+          ? `while receiving the answer (${error.bytesReceived} bytes received)`
+          : "before the request got a connection";
+  return error.kind === "idle"
+    ? {
+        kind: "timeout",
+        codes: [],
+        apiMessages: [],
+        detail: `no bytes sent or received for ${limit} ${where}; the idle timeout is ${describeSetting("idleTimeout")}`,
+        reason: `timeout after ${limit}`,
+        retryable: true,
+      }
+    : {
+        kind: "timeout",
+        codes: [],
+        apiMessages: [],
+        detail: `not complete within ${limit} (${where}); the cap on a whole request is ${describeSetting("requestTimeout")}`,
+        reason: `timeout after ${limit} (request cap)`,
+        retryable: true,
+      };
+}
+
+/** Tells an observer about each wait once, however many of its requests wait on it. */
+const lastWaitSeen = new WeakMap<(wait: BudgetWait) => void, number>();
+function oncePerWait(observer: ((wait: BudgetWait) => void) | undefined): ((wait: BudgetWait) => void) | undefined {
+  if (!observer) return undefined;
+  return (wait) => {
+    if (lastWaitSeen.get(observer) === wait.id) return;
+    lastWaitSeen.set(observer, wait.id);
+    observer(wait);
+  };
 }
 
 const AUTH_HEADERS = new Set(["authorization", "x-auth-key", "x-auth-email"]);

@@ -12,7 +12,7 @@ export {
 } from "./config.js";
 export {
   CloudflareClient,
-  DEFAULT_TIMEOUT_MS,
+  RATE_LIMIT_BLOCK_MS,
   type ApiRequest,
   type ApiResponse,
   type ClientOptions,
@@ -20,7 +20,36 @@ export {
   type RetryEvent,
 } from "./client.js";
 export { CloudflareApiError, type ApiErrorKind, type CloudflareApiErrorInit } from "./errors.js";
-export { DEFAULT_RETRY_POLICY, backoffDelayMs, parseRetryAfterMs, isRetryableStatus, type RetryPolicy } from "./retry-policy.js";
+export { DEFAULT_RETRY_POLICY, backoffDelayMs, gatewayDelayMs, parseRetryAfterMs, isRetryableStatus, type RetryPolicy } from "./retry-policy.js";
+export {
+  TRANSPORT_SETTINGS,
+  TransportSettingError,
+  defaultTransportSettings,
+  describeSetting,
+  reservedCalls,
+  resolveTransportSettings,
+  transportSettingsInputSchema,
+  type BudgetReserve,
+  type BudgetSettings,
+  type RetrySettings,
+  type TransportSettingKey,
+  type TransportSettings,
+  type TransportSettingsInput,
+} from "./transport-settings.js";
+export {
+  RequestBudget,
+  RateLimitWaitExceeded,
+  formatBudgetWait,
+  type AcquireOptions,
+  type BudgetPermit,
+  type BudgetWait,
+  type BudgetWaitReason,
+  type RequestBudgetOptions,
+} from "./request-budget.js";
+export { budgetKey, sharedBudget } from "./budget-registry.js";
+export { withRequestObserver, currentRequestObserver, type RequestObserver } from "./request-scope.js";
+export { parseRateLimit, parseRateLimitPolicy, type RateLimitPolicy, type RateLimitRemaining } from "./rate-limit-headers.js";
+export { parseDurationMs, formatWait } from "./durations.js";
 export { interpretResponse, envelopeSchema } from "./envelope.js";
 export { redactSecrets } from "./redact.js";
 export { routes, type ScriptTarget } from "./routes.js";
@@ -40,11 +69,3 @@ export {
   type ScriptInfoResult,
   type DispatchNamespace,
 } from "./schemas.js";
-export {
-  validators,
-  accountIdSchema,
-  scriptNameSchema,
-  namespaceNameSchema,
-  compatibilityDateSchema,
-  NAME_MAX_LENGTH,
-} from "./validators.js";

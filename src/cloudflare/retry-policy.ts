@@ -5,8 +5,15 @@ export interface RetryPolicy {
   maxAttempts: number;
   baseDelayMs: number;
   maxDelayMs: number;
-  /** A longer Retry-After fails fast instead of stalling a deploy for minutes. */
+  /**
+   * A longer Retry-After on a 5xx fails fast instead of stalling a deploy for minutes. (A 429's Retry-After is
+   * governed by the transport's rateLimitMaxWaitMs instead: a rate limit is waited out, see client.ts.)
+   */
   maxRetryAfterMs: number;
+  /** Extra wait after the n-th 524 of a request: gatewayDelayMs·2^(n−1), on top of the backoff (wrangler, doc §6). */
+  gatewayDelayMs: number;
+  /** That many 524s of a request do not use up an attempt (wrangler: the first 4). */
+  freeGatewayRetries: number;
 }
 
 export const DEFAULT_RETRY_POLICY: Readonly<RetryPolicy> = Object.freeze({
@@ -14,6 +21,8 @@ export const DEFAULT_RETRY_POLICY: Readonly<RetryPolicy> = Object.freeze({
   baseDelayMs: 500,
   maxDelayMs: 15_000,
   maxRetryAfterMs: 60_000,
+  gatewayDelayMs: 5_000,
+  freeGatewayRetries: 4,
 });
 
 function nonNegative(value: number | undefined, fallback: number, name: string): number {
@@ -22,12 +31,16 @@ function nonNegative(value: number | undefined, fallback: number, name: string):
   return value;
 }
 
-/** Layers: defaults ← client options ← per-request options; `false` on the request means a single try. */
+/**
+ * Layers: `base` (the defaults, or the transport settings' retry) ← client options ← per-request options;
+ * `false` on the request means a single try.
+ */
 export function resolveRetryPolicy(
   clientRetry: Partial<RetryPolicy> | undefined,
   requestRetry: Partial<RetryPolicy> | false | undefined,
+  base: Readonly<RetryPolicy> = DEFAULT_RETRY_POLICY,
 ): RetryPolicy {
-  const merged = { ...DEFAULT_RETRY_POLICY, ...stripUndefined(clientRetry), ...stripUndefined(requestRetry || undefined) };
+  const merged = { ...base, ...stripUndefined(clientRetry), ...stripUndefined(requestRetry || undefined) };
   const maxAttempts = requestRetry === false ? 1 : merged.maxAttempts;
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
     throw new RangeError(`retry.maxAttempts must be an integer >= 1 (got ${maxAttempts}).`);
@@ -37,7 +50,14 @@ export function resolveRetryPolicy(
     baseDelayMs: nonNegative(merged.baseDelayMs, DEFAULT_RETRY_POLICY.baseDelayMs, "baseDelayMs"),
     maxDelayMs: nonNegative(merged.maxDelayMs, DEFAULT_RETRY_POLICY.maxDelayMs, "maxDelayMs"),
     maxRetryAfterMs: nonNegative(merged.maxRetryAfterMs, DEFAULT_RETRY_POLICY.maxRetryAfterMs, "maxRetryAfterMs"),
+    gatewayDelayMs: nonNegative(merged.gatewayDelayMs, DEFAULT_RETRY_POLICY.gatewayDelayMs, "gatewayDelayMs"),
+    freeGatewayRetries: wholeNumber(merged.freeGatewayRetries, "freeGatewayRetries"),
   };
+}
+
+function wholeNumber(value: number, name: string): number {
+  if (!Number.isInteger(value) || value < 0) throw new RangeError(`retry.${name} must be an integer >= 0 (got ${value}).`);
+  return value;
 }
 
 function stripUndefined<T extends object>(value: T | undefined): Partial<T> {
@@ -54,6 +74,17 @@ export function backoffDelayMs(failedAttempt: number, policy: RetryPolicy, rando
   const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, failedAttempt - 1));
   return Math.floor(random() * ceiling);
 }
+
+/**
+ * The extra wait after a request's `gatewayErrors`-th 524 (Cloudflare's edge gave up waiting for the API after
+ * 100 s): 5 s, 10 s, 20 s, 40 s, 80 s with the defaults, as wrangler waits between bucket uploads.
+ */
+export function gatewayDelayMs(gatewayErrors: number, policy: RetryPolicy): number {
+  return policy.gatewayDelayMs * 2 ** Math.max(0, gatewayErrors - 1);
+}
+
+/** HTTP 524: "A timeout occurred" at Cloudflare's edge — the request reached the API, which did not answer in time. */
+export const GATEWAY_TIMEOUT_STATUS = 524;
 
 /** 5xx gateway/overload answers, Cloudflare's 524 (origin timeout) and 429 are worth another try. */
 const RETRYABLE_STATUSES = new Set([429, 500, 502, 503, 504, 524]);

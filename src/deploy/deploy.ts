@@ -6,13 +6,20 @@ import { scriptFormFactory } from "./script-form.js";
 import { getScript } from "./observe.js";
 import { describeTarget, isCompleteAnswer, putScript, toScriptInfo } from "./script.js";
 import { openUploadSession, type UploadSession } from "./session.js";
-import { BULK_UPLOAD_CONCURRENCY, uploadSessionBuckets } from "./upload.js";
+import { UploadConcurrency, uploadSessionBuckets } from "./upload.js";
+import { withRequestObserver, type BudgetWait, type TransportSettings } from "../cloudflare/index.js";
 import type { DeployRequest, DeployResult, LiveScript } from "./types.js";
 import { validateDeployRequest } from "./validate.js";
 
 export interface DeployOptions {
+  /** Also told when the deploy's requests wait for the API budget ("budget-wait", once per wait). */
   onProgress?: ProgressListener;
-  /** Buckets in flight (default 3, as Cloudflare sizes its buckets for). */
+  /**
+   * Resolved transport settings; only `uploadConcurrency` is read here (timeouts, retries and the budget are the
+   * client's). Default: the client's settings.
+   */
+  transport?: Pick<TransportSettings, "uploadConcurrency">;
+  /** Buckets in flight; overrides `transport.uploadConcurrency` (default 3, as Cloudflare sizes its buckets for). */
   concurrency?: number;
   /** Upload sessions opened at most (renewals after JWT expiry, plus the completion retry). */
   maxSessions?: number;
@@ -32,6 +39,15 @@ export async function deployAssets(
   request: DeployRequest,
   options: DeployOptions = {},
 ): Promise<DeployResult> {
+  const onProgress = options.onProgress;
+  if (!onProgress) return runDeploy(client, request, options);
+  // Every request of this deploy (session, buckets, script PUT, reads) reports budget waits here; the client tells
+  // this observer about each wait once, however many of the deploy's requests wait on it.
+  const onBudgetWait = (wait: BudgetWait): void => onProgress({ type: "budget-wait", wait });
+  return withRequestObserver({ onBudgetWait }, () => runDeploy(client, request, options));
+}
+
+async function runDeploy(client: CloudflareClient, request: DeployRequest, options: DeployOptions): Promise<DeployResult> {
   validateDeployRequest(request);
   const started = Date.now();
   const now = options.now ?? Date.now;
@@ -51,7 +67,7 @@ export async function deployAssets(
     accountId: target.accountId,
     filesByHash,
     hashSalt: request.hashSalt,
-    concurrency: options.concurrency ?? BULK_UPLOAD_CONCURRENCY,
+    concurrency: new UploadConcurrency(options.concurrency ?? options.transport?.uploadConcurrency ?? client.settings.uploadConcurrency),
     emit,
     now,
   };

@@ -1,4 +1,4 @@
-import type { RetryEvent } from "../cloudflare/index.js";
+import { formatBudgetWait, type BudgetWait, type RetryEvent } from "../cloudflare/index.js";
 import { formatBytes } from "../manifest/index.js";
 
 /** What the deploy flow reports while it runs; the provider and the CLI turn these into lines. */
@@ -7,6 +7,8 @@ export type DeployEvent =
   | { type: "bucket"; index: number; buckets: number; files: number; bytes: number; uploadedFiles: number; newFiles: number }
   | { type: "retry"; retry: RetryEvent }
   | { type: "concurrency"; from: number; to: number; reason: string }
+  /** The deploy's requests wait for the API budget (or a 429 block); once per wait, however many requests wait. */
+  | { type: "budget-wait"; wait: BudgetWait }
   | { type: "session-renewed"; reason: string }
   | { type: "script"; route: "namespace" | "account"; assetsOnly: boolean }
   | { type: "done"; uploadedFiles: number; uploadedBytes: number; cachedFiles: number; buckets: number; retries: number; durationMs: number };
@@ -30,6 +32,8 @@ export function formatDeployEvent(event: DeployEvent): string {
     }
     case "concurrency":
       return `upload concurrency ${event.from} → ${event.to} (${event.reason})`;
+    case "budget-wait":
+      return formatBudgetWait(event.wait);
     case "session-renewed":
       return `opened a new upload session (${event.reason}); only missing files will be sent`;
     case "script":

@@ -18,6 +18,38 @@ import type { UploadSession } from "./session.js";
 export const BULK_UPLOAD_CONCURRENCY = 3;
 /** Gateway errors mean the edge is struggling with our request size or rate: continue one at a time. */
 const GATEWAY_STATUSES = new Set([502, 503, 504, 524]);
+
+/**
+ * Buckets in flight for one deploy. A gateway error or a timeout (no bytes moved for the idle timeout: the link
+ * cannot carry several ~50 MiB buckets at once) drops it to 1 for the rest of the deploy, renewed sessions
+ * included, as wrangler does after a 524 (doc §6).
+ */
+export class UploadConcurrency {
+  #limit: number;
+  constructor(initial: number) {
+    if (!Number.isInteger(initial) || initial < 1) throw new RangeError(`upload concurrency must be a whole number >= 1 (got ${initial}).`);
+    this.#limit = initial;
+  }
+
+  get limit(): number {
+    return this.#limit;
+  }
+
+  /** Lowers the limit to 1; returns the previous limit, or undefined when it already was 1. */
+  dropToOne(): number | undefined {
+    if (this.#limit <= 1) return undefined;
+    const from = this.#limit;
+    this.#limit = 1;
+    return from;
+  }
+}
+
+/** Why a failed upload attempt should lower concurrency, or undefined when it should not (429s are the budget's job). */
+export function concurrencyDropReason(retry: RetryEvent): string | undefined {
+  if (retry.kind === "timeout") return retry.reason;
+  if (retry.status !== undefined && GATEWAY_STATUSES.has(retry.status)) return `HTTP ${retry.status}`;
+  return undefined;
+}
 /** Renew a session this long before its JWT's `exp`, so a bucket never starts with a dying token. */
 const JWT_EXPIRY_MARGIN_SECONDS = 30;
 
@@ -26,7 +58,8 @@ export interface BucketUploadContext {
   accountId: string;
   filesByHash: ReadonlyMap<string, AssetFile>;
   hashSalt?: string;
-  concurrency: number;
+  /** Shared by every session of the deploy. */
+  concurrency: UploadConcurrency;
   emit: (event: DeployEvent) => void;
   now: () => number;
 }
@@ -63,20 +96,18 @@ export async function uploadSessionBuckets(
     retries: 0,
   };
   const newFiles = session.buckets.reduce((n, bucket) => n + bucket.length, 0);
-  let limit = ctx.concurrency;
   // Fixed when the session is handed over, so a token shorter than the margin still gets buckets sent.
   const renewalMargin = renewalMarginSeconds(session.jwt, ctx.now(), JWT_EXPIRY_MARGIN_SECONDS);
   const onRetry = (retry: RetryEvent): void => {
     outcome.retries++;
     ctx.emit({ type: "retry", retry });
-    if (retry.status !== undefined && GATEWAY_STATUSES.has(retry.status) && limit > 1) {
-      ctx.emit({ type: "concurrency", from: limit, to: 1, reason: `HTTP ${retry.status}` });
-      limit = 1;
-    }
+    const reason = concurrencyDropReason(retry);
+    const from = reason === undefined ? undefined : ctx.concurrency.dropToOne();
+    if (reason !== undefined && from !== undefined) ctx.emit({ type: "concurrency", from, to: 1, reason });
   };
 
   try {
-    await runPool(session.buckets, () => limit, async (bucket, index) => {
+    await runPool(session.buckets, () => ctx.concurrency.limit, async (bucket, index) => {
       if (outcome.sessionExpired || isJwtExpiring(session.jwt, ctx.now(), renewalMargin)) {
         throw new SessionLapsed("upload JWT expired");
       }

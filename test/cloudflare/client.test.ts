@@ -10,8 +10,11 @@ import {
   routes,
   uploadResultSchema,
   uploadSessionResultSchema,
+  resolveTransportSettings,
+  type BudgetWait,
   type ClientOptions,
   type RetryEvent,
+  type TransportSettingsInput,
 } from "../../src/cloudflare/index.js";
 import { envelopeFail, envelopeOk, sendJson, startServer, type Handler, type LoopbackServer, type RecordedRequest } from "./loopback-server.js";
 
@@ -20,7 +23,7 @@ const JWT =
   "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJ1cGxvYWQiLCJleHAiOjQxMDI0NDQ4MDB9.c2lnbmF0dXJlLXNpZ25hdHVyZS1zaWduYXR1cmU";
 const ACCOUNT = "0123456789abcdef0123456789abcdef";
 const SCRIPT_PATH = `/accounts/${ACCOUNT}/workers/scripts/site`;
-const FAST_RETRY = { baseDelayMs: 5, maxDelayMs: 20 };
+const FAST_RETRY = { baseDelayMs: 5, maxDelayMs: 20, gatewayDelayMs: 5 };
 
 const servers: LoopbackServer[] = [];
 const clients: CloudflareClient[] = [];
@@ -307,7 +310,7 @@ describe("authentication headers", () => {
 });
 
 describe("retries", () => {
-  it.each([500, 502, 503, 504, 524])("retries HTTP %i with backoff until it succeeds", async (status) => {
+  it.each([500, 502, 503, 504])("retries HTTP %i with backoff until it succeeds", async (status) => {
     const server = await serve((_req, res, n) =>
       n <= 2 ? sendJson(res, status, envelopeFail([{ code: 1, message: "try later" }])) : sendJson(res, 200, envelopeOk({ ok: true })),
     );
@@ -318,10 +321,37 @@ describe("retries", () => {
     expect(events).toHaveLength(2);
     expect(events.map((e) => e.attempt)).toEqual([1, 2]);
     for (const event of events) {
-      expect(event).toMatchObject({ method: "GET", path: SCRIPT_PATH, maxAttempts: 5, status, reason: `HTTP ${status}` });
+      expect(event).toMatchObject({ method: "GET", path: SCRIPT_PATH, maxAttempts: 5, status, reason: `HTTP ${status}`, kind: "http", counted: true });
       expect(event.delayMs).toBeGreaterThanOrEqual(0);
       expect(event.delayMs).toBeLessThanOrEqual(FAST_RETRY.maxDelayMs);
     }
+  });
+
+  it("is as patient with 524 as wrangler: the first four do not use up attempts and add 5 s·2^n (scaled here)", async () => {
+    const server = await serve((_req, res, n) =>
+      n <= 5 ? sendJson(res, 524, envelopeFail([{ code: 1, message: "origin timeout" }])) : sendJson(res, 200, envelopeOk({ ok: true })),
+    );
+    const events: RetryEvent[] = [];
+    const c = client(server, { retry: { ...FAST_RETRY, maxAttempts: 2, gatewayDelayMs: 10 }, onRetry: (e) => events.push(e) });
+    const response = await c.request({ method: "GET", path: SCRIPT_PATH, schema: anyObject });
+    expect(response.result).toEqual({ ok: true });
+    expect(server.requests).toHaveLength(6);
+    // Two attempts allowed, six tries made: four free gateway retries, then the fifth 524 used up attempt 1.
+    expect(events.map((e) => [e.attempt, e.counted])).toEqual([[1, false], [1, false], [1, false], [1, false], [1, true]]);
+    events.forEach((event, i) => {
+      const extra = 10 * 2 ** i;
+      expect(event.delayMs).toBeGreaterThanOrEqual(extra);
+      expect(event.delayMs).toBeLessThanOrEqual(extra + FAST_RETRY.maxDelayMs);
+    });
+    // Past the free ones, 524s use up attempts like any retryable answer.
+    const always = await serve((_req, res) => sendJson(res, 524, envelopeFail([{ code: 1, message: "origin timeout" }])));
+    const error = await rejection(client(always, { retry: { ...FAST_RETRY, maxAttempts: 2, gatewayDelayMs: 1 } }).request({ method: "GET", path: SCRIPT_PATH, schema: anyObject }));
+    expect(error.status).toBe(524);
+    expect(always.requests).toHaveLength(6);
+    // retry: false means one try, gateway or not.
+    const once = await serve((_req, res) => sendJson(res, 524, envelopeFail([{ code: 1, message: "origin timeout" }])));
+    await rejection(client(once).request({ method: "GET", path: SCRIPT_PATH, schema: anyObject, retry: false }));
+    expect(once.requests).toHaveLength(1);
   });
 
   it("gives up after maxAttempts and says so", async () => {
@@ -438,34 +468,22 @@ describe("retries", () => {
     const response = await client(server, { onRetry: (e) => events.push(e) }).request({ method: "GET", path: SCRIPT_PATH, schema: anyObject });
     expect(response.result).toEqual({ ok: true });
     expect(events).toEqual([
-      { method: "GET", path: SCRIPT_PATH, attempt: 1, maxAttempts: 5, delayMs: 1000, reason: "HTTP 429 (Retry-After 1s)", status: 429 },
+      { method: "GET", path: SCRIPT_PATH, attempt: 1, maxAttempts: 5, delayMs: 1000, reason: "HTTP 429 (Retry-After 1s)", status: 429, kind: "http", counted: false },
     ]);
     // The backoff alone would have waited at most 5 ms; the server saw the retry after the asked-for second.
     expect(arrivals[1]! - arrivals[0]!).toBeGreaterThanOrEqual(950);
   });
 
-  it("fails fast when Retry-After exceeds the cap", async () => {
-    const server = await serve((_req, res) => sendJson(res, 429, envelopeFail([{ code: 971, message: "rate limited" }]), { "retry-after": "120" }));
+  it("still fails fast when a 5xx asks for a Retry-After beyond retry.maxRetryAfterMs", async () => {
+    const server = await serve((_req, res) => sendJson(res, 503, envelopeFail([{ code: 1, message: "maintenance" }]), { "retry-after": "120" }));
     const events: RetryEvent[] = [];
     const error = await rejection(client(server, { onRetry: (e) => events.push(e) }).request({ method: "GET", path: SCRIPT_PATH, schema: anyObject }));
-    expect(error.status).toBe(429);
+    expect(error.status).toBe(503);
     expect(error.retryAfterMs).toBe(120_000);
-    expect(error.message).toContain("Retry-After");
     expect(error.message).toContain("120s");
     expect(error.message).toContain("maxRetryAfterMs");
     expect(server.requests).toHaveLength(1);
     expect(events).toHaveLength(0);
-  });
-
-  it("uses the request's own cap and backoff when 429 has no Retry-After", async () => {
-    const server = await serve((_req, res, n) =>
-      n === 1 ? sendJson(res, 429, envelopeFail([{ code: 971, message: "rate limited" }])) : sendJson(res, 200, envelopeOk({})),
-    );
-    const events: RetryEvent[] = [];
-    await client(server, { onRetry: (e) => events.push(e) }).request({ method: "GET", path: SCRIPT_PATH, schema: anyObject });
-    expect(events).toHaveLength(1);
-    expect(events[0]?.reason).toBe("HTTP 429");
-    expect(events[0]?.delayMs).toBeLessThanOrEqual(FAST_RETRY.baseDelayMs);
   });
 
   it("makes a single attempt with retry: false, and a per-request onRetry replaces the client's", async () => {
@@ -593,5 +611,148 @@ describe("lifecycle", () => {
     expect(server.requests).toHaveLength(6);
     // undici's pool may open a second socket while the first is finishing a response; never one per request.
     expect(sockets.size).toBeLessThanOrEqual(2);
+  });
+});
+
+/** Transport settings from the same object a stack config or CLI flags become; no environment. */
+function transport(input: TransportSettingsInput) {
+  return resolveTransportSettings({ env: {}, input });
+}
+
+/** The most arrivals within any `windowMs` at the server. */
+function maxInAnyWindow(times: number[], windowMs: number): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  let max = 0;
+  for (let i = 0; i < sorted.length; i++) max = Math.max(max, sorted.filter((t) => t >= sorted[i]! && t < sorted[i]! + windowMs).length);
+  return max;
+}
+
+describe("API budget and rate limits", () => {
+  it("a 429 holds every request on the budget until Retry-After, and uses up no attempt of any of them", async () => {
+    const arrivals: number[] = [];
+    const server = await serve((_req, res, n) => {
+      arrivals.push(Date.now());
+      if (n === 1) sendJson(res, 429, envelopeFail([{ code: 971, message: "rate limited" }]), { "retry-after": "2" });
+      else sendJson(res, 200, envelopeOk({ n }));
+    });
+    // Two clients of the same origin and token share the process's budget (as the provider's per-call clients do).
+    const first = client(server, { retry: { ...FAST_RETRY, maxAttempts: 1 } });
+    const second = client(server, { retry: { ...FAST_RETRY, maxAttempts: 1 } });
+    expect(second.budget).toBe(first.budget);
+    const waits: BudgetWait[] = [];
+    const limited = first.request({ method: "GET", path: SCRIPT_PATH, schema: anyObject });
+    while (arrivals.length === 0) await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, 100)); // the 429 is in: the block is set
+    const unrelated = second.request({ method: "GET", path: `${SCRIPT_PATH}/settings`, schema: anyObject, onBudgetWait: (w) => waits.push(w) });
+    const [a, b] = await Promise.all([limited, unrelated]);
+    expect(a.result).toBeDefined();
+    expect(b.result).toBeDefined();
+    expect(server.requests).toHaveLength(3);
+    // Neither retry reached the server before the two seconds were over (timers may round a few ms).
+    expect(Math.min(arrivals[1]!, arrivals[2]!) - arrivals[0]!).toBeGreaterThanOrEqual(1950);
+    expect(waits).toHaveLength(1);
+    expect(waits[0]).toMatchObject({ reason: "rate-limited" });
+  });
+
+  it("past the wait bound, fails naming the wait, the budget and the settings to change", async () => {
+    const server = await serve((_req, res) => sendJson(res, 429, envelopeFail([{ code: 971, message: "rate limited" }]), { "retry-after": "900" }));
+    const c = client(server, { transport: transport({ rateLimitWait: "6m" }) });
+    const error = await rejection(c.request({ method: "GET", path: SCRIPT_PATH, schema: anyObject }));
+    expect(error.status).toBe(429);
+    expect(error.retryAfterMs).toBe(900_000);
+    expect(error.message).toContain("rate limited [code: 971]");
+    expect(error.message).toContain("calls must wait another 15 min, more than the 6 min a request waits out rate limiting (`rateLimitWait` (WFP_ASSETS_RATE_LIMIT_WAIT))");
+    expect(error.message).toContain("paces its calls to 1,200 calls per 300 s (60 kept in reserve), at most 100 per second (`apiBudget` (WFP_ASSETS_API_BUDGET))");
+    expect(server.requests).toHaveLength(1);
+    // The block stays: the next request of the budget fails at once instead of drawing another 429.
+    const next = await rejection(c.request({ method: "GET", path: SCRIPT_PATH, schema: anyObject }));
+    expect(next.message).toMatch(/failed: the API is rate limiting this token \(HTTP 429\) and calls must wait another 1[45] min/);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it("a 429 without Retry-After is Cloudflare's five-minute block", async () => {
+    const server = await serve((_req, res) => sendJson(res, 429, envelopeFail([{ code: 971, message: "rate limited" }])));
+    const error = await rejection(client(server, { transport: transport({ rateLimitWait: "1m" }) }).request({ method: "GET", path: SCRIPT_PATH, schema: anyObject }));
+    expect(error.retryAfterMs).toBe(300_000);
+    expect(error.message).toContain("calls must wait another 5 min");
+  });
+
+  it("paces calls to the budget: never more than the limit in any window", async () => {
+    const arrivals: number[] = [];
+    const server = await serve((_req, res) => {
+      arrivals.push(Date.now());
+      sendJson(res, 200, envelopeOk({}));
+    });
+    const waits: BudgetWait[] = [];
+    const c = client(server, { transport: transport({ apiBudget: "3/1s", apiBudgetReserve: "0", apiPerSecond: "off" }), onBudgetWait: (w) => waits.push(w) });
+    await Promise.all(Array.from({ length: 7 }, () => c.request({ method: "GET", path: SCRIPT_PATH, schema: anyObject })));
+    expect(arrivals).toHaveLength(7);
+    // Measured at the server, so allow for the loopback's few milliseconds of jitter between calls.
+    expect(maxInAnyWindow(arrivals, 950)).toBe(3);
+    // Calls queued from the fourth to the seventh without a break: one wait, told once, however many calls waited.
+    expect(waits).toHaveLength(1);
+    expect(waits[0]).toMatchObject({ reason: "budget", limit: 3, windowMs: 1000, waitMs: 1000 });
+  });
+
+  it("reads the server's Ratelimit header: no more calls than it says are left until its reset, one line per wait", async () => {
+    const arrivals: number[] = [];
+    const server = await serve((_req, res, n) => {
+      arrivals.push(Date.now());
+      sendJson(res, 200, envelopeOk({ n }), n === 1 ? { ratelimit: '"default";r=0;t=2', "ratelimit-policy": '"burst";q=1200;w=300' } : {});
+    });
+    const waits: BudgetWait[] = [];
+    const c = client(server, { onBudgetWait: (w) => waits.push(w) });
+    await c.request({ method: "GET", path: SCRIPT_PATH, schema: anyObject });
+    await Promise.all([1, 2, 3].map(() => c.request({ method: "GET", path: SCRIPT_PATH, schema: anyObject })));
+    expect(arrivals).toHaveLength(4);
+    expect(Math.min(...arrivals.slice(1)) - arrivals[0]!).toBeGreaterThanOrEqual(1900);
+    expect(waits).toHaveLength(1);
+    expect(waits[0]).toMatchObject({ reason: "server", remaining: 0, limit: 1200, windowMs: 300_000 });
+  });
+
+  it("upload-JWT calls skip pacing when they do not count, and take slots when they do", async () => {
+    const server = await serve((_req, res) => sendJson(res, 200, envelopeOk({})));
+    const bearer = (c: CloudflareClient) => c.request({ method: "POST", path: routes.bulkUploadPath(ACCOUNT), auth: { bearer: JWT }, json: {}, schema: anyObject });
+    const free = client(server, { transport: transport({ apiBudget: "1/1m", apiBudgetReserve: "0", countUploadCalls: false }) });
+    await Promise.all([bearer(free), bearer(free), bearer(free)]);
+    expect(free.budget.snapshot().callsInWindow).toBe(0);
+    const counted = client(server, { transport: transport({ apiBudget: "1/1m", apiBudgetReserve: "0", countUploadCalls: true }) });
+    await bearer(counted);
+    expect(counted.budget.snapshot().callsInWindow).toBe(1);
+  });
+});
+
+describe("timeouts", () => {
+  /** Answers with headers at once, then the body one byte every `everyMs`. */
+  function trickle(bytes: number, everyMs: number): Handler {
+    return (_req, res) => {
+      const body = JSON.stringify(envelopeOk({ pad: "x".repeat(bytes) }));
+      res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
+      let at = 0;
+      const step = Math.ceil(body.length / bytes);
+      const timer = setInterval(() => {
+        res.write(body.slice(at, at + step));
+        at += step;
+        if (at >= body.length) {
+          clearInterval(timer);
+          res.end();
+        }
+      }, everyMs);
+      res.on("close", () => clearInterval(timer));
+    };
+  }
+
+  it("the idle timeout lets an answer that keeps moving take longer than the timeout", async () => {
+    const server = await serve(trickle(12, 100));
+    const response = await client(server, { idleTimeoutMs: 400 }).request({ method: "GET", path: SCRIPT_PATH, schema: anyObject });
+    expect(response.result).toMatchObject({ pad: "x".repeat(12) });
+  });
+
+  it("requestTimeoutMs caps a whole attempt however busy it is, and names its setting", async () => {
+    const server = await serve(trickle(30, 100));
+    const c = client(server, { transport: transport({ idleTimeout: "1s", requestTimeout: "500ms", retryAttempts: 1 }) });
+    const error = await rejection(c.request({ method: "GET", path: SCRIPT_PATH, schema: anyObject }));
+    expect(error.kind).toBe("timeout");
+    expect(error.message).toMatch(/not complete within 0\.5s \(while receiving the answer \(\d+ bytes received\)\); the cap on a whole request is `requestTimeout` \(WFP_ASSETS_REQUEST_TIMEOUT\)/);
   });
 });

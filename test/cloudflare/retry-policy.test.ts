@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { backoffDelayMs, DEFAULT_RETRY_POLICY, isRetryableStatus, parseRetryAfterMs } from "../../src/cloudflare/index.js";
+import { backoffDelayMs, DEFAULT_RETRY_POLICY, gatewayDelayMs, isRetryableStatus, parseRetryAfterMs } from "../../src/cloudflare/index.js";
 import { resolveRetryPolicy } from "../../src/cloudflare/retry-policy.js";
 
 describe("backoffDelayMs (full jitter)", () => {
-  const policy = { maxAttempts: 5, baseDelayMs: 500, maxDelayMs: 15_000, maxRetryAfterMs: 60_000 };
+  const policy = { ...DEFAULT_RETRY_POLICY, maxAttempts: 5, baseDelayMs: 500, maxDelayMs: 15_000 };
 
   it("grows the window exponentially and caps it at maxDelayMs", () => {
     const almostOne = () => 0.999_999;
@@ -16,6 +16,14 @@ describe("backoffDelayMs (full jitter)", () => {
   it("spreads delays over the whole window, down to zero", () => {
     expect(backoffDelayMs(3, policy, () => 0)).toBe(0);
     expect(backoffDelayMs(3, policy, () => 0.5)).toBe(1000);
+  });
+});
+
+describe("gatewayDelayMs (wrangler's patience with 524)", () => {
+  it("waits 5 s, 10 s, 20 s, 40 s, 80 s after a request's 1st…5th gateway timeout, and scales with the setting", () => {
+    expect([1, 2, 3, 4, 5].map((n) => gatewayDelayMs(n, DEFAULT_RETRY_POLICY))).toEqual([5000, 10_000, 20_000, 40_000, 80_000]);
+    expect(gatewayDelayMs(3, { ...DEFAULT_RETRY_POLICY, gatewayDelayMs: 10 })).toBe(40);
+    expect(DEFAULT_RETRY_POLICY.freeGatewayRetries).toBe(4);
   });
 });
 
@@ -48,9 +56,13 @@ describe("resolveRetryPolicy", () => {
     expect(resolveRetryPolicy({ maxAttempts: 3, baseDelayMs: 5 }, { baseDelayMs: 7 })).toEqual({ ...DEFAULT_RETRY_POLICY, maxAttempts: 3, baseDelayMs: 7 });
     expect(resolveRetryPolicy({ maxAttempts: 3 }, false).maxAttempts).toBe(1);
     expect(resolveRetryPolicy({ maxAttempts: 3 }, { maxAttempts: undefined }).maxAttempts).toBe(3);
+    // The transport settings' retry is the base the client and request layers apply to.
+    const base = { ...DEFAULT_RETRY_POLICY, maxAttempts: 9, gatewayDelayMs: 1 };
+    expect(resolveRetryPolicy({ baseDelayMs: 2 }, undefined, base)).toEqual({ ...base, baseDelayMs: 2 });
   });
   it("rejects nonsense values", () => {
     expect(() => resolveRetryPolicy({ maxAttempts: 0 }, undefined)).toThrow(/maxAttempts/);
     expect(() => resolveRetryPolicy({ baseDelayMs: -1 }, undefined)).toThrow(/baseDelayMs/);
+    expect(() => resolveRetryPolicy({ freeGatewayRetries: 1.5 }, undefined)).toThrow(/freeGatewayRetries/);
   });
 });
