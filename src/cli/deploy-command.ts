@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { CloudflareClient, resolveCloudflareConfig } from "../cloudflare/index.js";
+import { CloudflareClient, resolveCloudflareConfig, resolveTransportSettings, TransportSettingError, type TransportSettings } from "../cloudflare/index.js";
 import { buildManifest } from "../manifest/index.js";
 import { deployAssets, formatDeployEvent, InvalidDeployRequestError, loadWorkerModules, validateDeployRequest } from "../deploy/index.js";
 import type { AssetConfig, DeployRequest, HtmlHandling, NotFoundHandling, WorkerSpec } from "../deploy/index.js";
@@ -26,6 +26,14 @@ options:
   --salt S                  hash salt for tenant isolation
   --max-files N             file limit (default 20000, at most 100000)
   --json                    print the result as JSON
+
+transport (defaults in parentheses; each also reads its WFP_ASSETS_* variable, see README "Configuration"):
+  --api-budget B            pace API calls below <calls>/<window>, e.g. 1200/5m, or off (1200/300)
+  --idle-timeout D          fail a request after D without a byte moving, e.g. 90s (120s)
+  --request-timeout D       cap on one whole request, or off (off)
+  --retry-attempts N        tries per request, the first included (5)
+  --upload-concurrency N    buckets in flight (3)
+  --rate-limit-wait D       longest wait for a rate limit (429) before failing (6m)
 
 credentials: CLOUDFLARE_API_TOKEN, or CLOUDFLARE_API_KEY + CLOUDFLARE_EMAIL;
 API base: CLOUDFLARE_API_BASE_URL (e.g. the emulator's http://127.0.0.1:8787/client/v4).
@@ -54,6 +62,7 @@ export async function run(argv: string[]): Promise<number> {
         salt: { type: "string" },
         "max-files": { type: "string" },
         json: { type: "boolean" },
+        ...Object.fromEntries(Object.keys(TRANSPORT_FLAGS).map((flag) => [flag, { type: "string" as const }])),
         help: { type: "boolean", short: "h" },
       },
     });
@@ -118,9 +127,23 @@ export async function run(argv: string[]): Promise<number> {
     return usage(`invalid options:\n  ${error.problems.map(inFlagTerms).join("\n  ")}`);
   }
 
+  let transport: TransportSettings;
+  try {
+    const input = Object.fromEntries(
+      Object.entries(TRANSPORT_FLAGS).flatMap(([flag, key]) => {
+        const value = (values as Record<string, unknown>)[flag];
+        return typeof value === "string" ? [[key, value]] : [];
+      }),
+    );
+    transport = resolveTransportSettings({ input, env: process.env });
+  } catch (error) {
+    if (!(error instanceof TransportSettingError)) throw error;
+    return usage(inFlagTerms(error.message));
+  }
+
   const assets = await buildManifest(directory, { ignore: values.ignore, hashSalt: values.salt, maxFiles });
   const { baseUrl, credentials } = resolveCloudflareConfig();
-  const client = new CloudflareClient({ baseUrl, credentials });
+  const client = new CloudflareClient({ baseUrl, credentials, transport });
   try {
     const result = await deployAssets(client, { ...settings, assets }, {
       onProgress: values.json ? undefined : (event) => process.stderr.write(`${formatDeployEvent(event)}\n`),
@@ -132,6 +155,16 @@ export async function run(argv: string[]): Promise<number> {
     await client.close();
   }
 }
+
+/** Transport flags and the setting each sets (src/cloudflare/transport-settings.ts). */
+const TRANSPORT_FLAGS = {
+  "api-budget": "apiBudget",
+  "idle-timeout": "idleTimeout",
+  "request-timeout": "requestTimeout",
+  "retry-attempts": "retryAttempts",
+  "upload-concurrency": "uploadConcurrency",
+  "rate-limit-wait": "rateLimitWait",
+} as const;
 
 /** A request setting as the flag that sets it, so the message names what the user typed. */
 const FLAG_OF_SETTING: Array<[RegExp, string]> = [
@@ -151,5 +184,6 @@ const FLAG_OF_SETTING: Array<[RegExp, string]> = [
 
 function inFlagTerms(problem: string): string {
   for (const [setting, flag] of FLAG_OF_SETTING) if (setting.test(problem)) return problem.replace(setting, flag);
+  for (const [flag, key] of Object.entries(TRANSPORT_FLAGS)) if (problem.includes(`\`${key}\``)) return problem.replace(`\`${key}\``, `--${flag}`);
   return problem;
 }

@@ -3,17 +3,16 @@
  * is captured into Pulumi state. The serialized methods pass their arguments straight through; everything they do
  * lives here, where it is tested without the engine: pure decisions in plan.ts, I/O in lifecycle.ts.
  */
-import type { ConfigOverrides } from "../cloudflare/index.js";
 import type { ProviderOutputs } from "./inputs.js";
 import { create, read, remove, update } from "./lifecycle.js";
 import { check, diff } from "./plan.js";
-import { credentialFailures, readProviderConfig, type ConfigReader } from "./settings.js";
+import { credentialFailures, readProviderConfig, type ConfigReader, type ProviderConfig } from "./settings.js";
 
 /**
  * The stack config configure() read, for the later calls of this provider process. One provider process serves one
  * stack, and every serialized provider text in it (an older one stays in state for read/delete) loads this module.
  */
-let overrides: ConfigOverrides = {};
+let overrides: ProviderConfig = {};
 
 const log = (line: string): void => console.log(line);
 

@@ -3,7 +3,7 @@
  * of src/deploy/ownership.ts so that no Pulumi path — rename, move, replace, a second stack, destroy after a hand
  * deploy — deletes or overwrites a site this resource does not own.
  */
-import type { CloudflareClient, ConfigOverrides } from "../cloudflare/index.js";
+import type { CloudflareClient } from "../cloudflare/index.js";
 import {
   decideCreate,
   decideDelete,
@@ -21,7 +21,7 @@ import { warn } from "./engine-log.js";
 import { providerInputsSchema, type ProviderInputs, type ProviderOutputs } from "./inputs.js";
 import { manifestInputDigest, resourceId, settingsDigest, targetOf, withoutInternalKeys } from "./plan.js";
 import { listedScript, recordScript, unchangedSince } from "./namespace-snapshots.js";
-import { createClient } from "./settings.js";
+import { createClient, type ProviderConfig } from "./settings.js";
 import { workerFromInputs } from "./worker-from-inputs.js";
 
 export type LogLine = (line: string) => void;
@@ -39,8 +39,11 @@ function labelOf(inputs: { namespace?: string; scriptName: string }): string {
   return inputs.namespace ? `${inputs.namespace}/${inputs.scriptName}` : inputs.scriptName;
 }
 
-async function withClient<T>(overrides: ConfigOverrides, work: (client: CloudflareClient) => Promise<T>): Promise<T> {
-  const client = createClient(overrides);
+/** Budget waits of reads and deletes (which have no deploy to report them) go to the provider's output too. */
+const processLog: LogLine = (line) => console.log(line);
+
+async function withClient<T>(overrides: ProviderConfig, work: (client: CloudflareClient) => Promise<T>): Promise<T> {
+  const client = createClient(overrides, processLog);
   try {
     return await work(client);
   } finally {
@@ -48,7 +51,7 @@ async function withClient<T>(overrides: ConfigOverrides, work: (client: Cloudfla
   }
 }
 
-export async function create(raw: Record<string, unknown>, overrides: ConfigOverrides, log: LogLine): Promise<{ id: string; outs: ProviderOutputs }> {
+export async function create(raw: Record<string, unknown>, overrides: ProviderConfig, log: LogLine): Promise<{ id: string; outs: ProviderOutputs }> {
   const inputs = parseInputs(raw);
   const target = targetOf(inputs);
   const label = labelOf(inputs);
@@ -69,7 +72,7 @@ export async function create(raw: Record<string, unknown>, overrides: ConfigOver
   });
 }
 
-export async function update(olds: ProviderOutputs, raw: Record<string, unknown>, overrides: ConfigOverrides, log: LogLine): Promise<{ outs: ProviderOutputs }> {
+export async function update(olds: ProviderOutputs, raw: Record<string, unknown>, overrides: ProviderConfig, log: LogLine): Promise<{ outs: ProviderOutputs }> {
   const inputs = parseInputs(raw);
   const target = targetOf(inputs);
   return withClient(overrides, async (client) => {
@@ -132,7 +135,7 @@ async function deployInputs(client: CloudflareClient, inputs: ProviderInputs, lo
  * Observes the live script for refresh. Only "Cloudflare says this script does not exist" drops the resource (no id);
  * a missing namespace, a token without access or any other failure is an error and the resource stays in state.
  */
-export async function read(id: string, props: ProviderOutputs, overrides: ConfigOverrides): Promise<{ id?: string; props?: ProviderOutputs }> {
+export async function read(id: string, props: ProviderOutputs, overrides: ProviderConfig): Promise<{ id?: string; props?: ProviderOutputs }> {
   return withClient(overrides, async (client) => {
     const target = targetOf(props);
     // Refresh of a fleet: one namespace listing serves every resource; only changed or missing scripts are read.
@@ -151,7 +154,7 @@ export async function read(id: string, props: ProviderOutputs, overrides: Config
  * Deletes the script only if it is still what this resource last deployed or observed; otherwise leaves it serving
  * and says why as a warning in the update's output. Either way the resource leaves the state.
  */
-export async function remove(props: ProviderOutputs, overrides: ConfigOverrides): Promise<void> {
+export async function remove(props: ProviderOutputs, overrides: ProviderConfig): Promise<void> {
   const target = targetOf(props);
   await withClient(overrides, async (client) => {
     const recorded = { owner: props.owner, modifiedOn: props.modifiedOn, etag: props.etag };

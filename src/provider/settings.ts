@@ -1,13 +1,18 @@
 import {
   CloudflareClient,
   CloudflareConfigError,
+  formatBudgetWait,
   MissingCredentialsError,
   resolveCloudflareConfig,
+  resolveTransportSettings,
+  TRANSPORT_SETTINGS,
   type ClientOptions,
   type ConfigOverrides,
+  type TransportSettingKey,
+  type TransportSettingsInput,
 } from "../cloudflare/index.js";
 
-/** The stack config keys the provider reads (namespace `cloudflare:`), as @pulumi/cloudflare names them. */
+/** The stack config keys the provider reads for credentials (namespace `cloudflare:`), as @pulumi/cloudflare names them. */
 export const CONFIG_KEYS = {
   apiToken: "cloudflare:apiToken",
   apiKey: "cloudflare:apiKey",
@@ -15,41 +20,74 @@ export const CONFIG_KEYS = {
   baseUrl: "cloudflare:baseUrl",
 } as const;
 
+/**
+ * Transport settings (timeouts, retries, upload concurrency, the API budget) come from stack config under this
+ * namespace, e.g. `pulumi config set wfp-assets:apiBudget 600/300`; the WFP_ASSETS_* environment fills the rest
+ * (src/cloudflare/transport-settings.ts).
+ */
+export const TRANSPORT_CONFIG_NAMESPACE = "wfp-assets";
+
 export interface ConfigReader {
   get(key: string): string | undefined;
 }
 
+/** What configure() reads once per provider process. */
+export interface ProviderConfig extends ConfigOverrides {
+  transport?: TransportSettingsInput;
+}
+
 /** Reads the provider's stack config once in configure(); env vars fill what the stack leaves unset. */
-export function readProviderConfig(config: ConfigReader): ConfigOverrides {
-  const overrides: ConfigOverrides = {};
+export function readProviderConfig(config: ConfigReader): ProviderConfig {
+  const overrides: ProviderConfig = {};
   for (const [field, key] of Object.entries(CONFIG_KEYS) as [keyof ConfigOverrides, string][]) {
     const value = config.get(key);
     if (value !== undefined && value !== "") overrides[field] = value;
   }
+  const transport: Record<string, string> = {};
+  for (const key of Object.keys(TRANSPORT_SETTINGS) as TransportSettingKey[]) {
+    const value = config.get(`${TRANSPORT_CONFIG_NAMESPACE}:${key}`);
+    if (value !== undefined && value !== "") transport[key] = value;
+  }
+  if (Object.keys(transport).length > 0) overrides.transport = transport as TransportSettingsInput;
   return overrides;
 }
 
+/** One line per budget wait of the whole process (reads of a refresh have no deploy to report it). */
+let budgetLog: ((line: string) => void) | undefined;
+const announcedBudgets = new WeakSet<object>();
+
 /**
- * A client for one provider call. Credentials never leave this process: they come from stack
- * config (secret config arrives decrypted) or the environment, and are not part of any input,
- * output or the serialized provider.
+ * A client for one provider call. Credentials never leave this process: they come from stack config (secret config
+ * arrives decrypted) or the environment, and are not part of any input, output or the serialized provider. Every
+ * client of the process shares one request budget per API origin and credential (src/cloudflare/budget-registry.ts),
+ * so a stack of a thousand tenants paces its calls together.
  */
-export function createClient(overrides: ConfigOverrides, onRetry?: ClientOptions["onRetry"]): CloudflareClient {
-  const { baseUrl, credentials } = resolveCloudflareConfig({ env: process.env, overrides });
-  return new CloudflareClient({ baseUrl, credentials, onRetry, userAgent: "pulumi-wfp-assets" });
+export function createClient(config: ProviderConfig, log?: (line: string) => void, onRetry?: ClientOptions["onRetry"]): CloudflareClient {
+  const { baseUrl, credentials } = resolveCloudflareConfig({ env: process.env, overrides: config });
+  const transport = resolveTransportSettings({ input: config.transport, env: process.env });
+  const client = new CloudflareClient({ baseUrl, credentials, transport, onRetry, userAgent: "pulumi-wfp-assets" });
+  if (log !== undefined) budgetLog = log;
+  if (!announcedBudgets.has(client.budget)) {
+    announcedBudgets.add(client.budget);
+    client.budget.onWait((wait) => budgetLog?.(formatBudgetWait(wait)));
+  }
+  return client;
 }
 
 /**
- * Missing or unusable credentials / base URL as check() failures, so `pulumi preview` reports them before any
- * API call instead of `pulumi up` failing at its first request. Nothing is sent anywhere: a token that is set but
- * rejected can only be found out by the API, at deploy time. (`property: ""` = the resource as a whole.)
+ * Missing or unusable credentials, base URL or transport settings as check() failures, so `pulumi preview` reports
+ * them before any API call instead of `pulumi up` failing at its first request. Nothing is sent anywhere: a token that
+ * is set but rejected can only be found out by the API, at deploy time. (`property: ""` = the resource as a whole.)
  */
-export function credentialFailures(overrides: ConfigOverrides, env: NodeJS.ProcessEnv = process.env): Array<{ property: string; reason: string }> {
-  try {
-    resolveCloudflareConfig({ env, overrides });
-    return [];
-  } catch (error) {
-    if (error instanceof MissingCredentialsError || error instanceof CloudflareConfigError) return [{ property: "", reason: error.message }];
-    throw error;
+export function credentialFailures(config: ProviderConfig, env: NodeJS.ProcessEnv = process.env): Array<{ property: string; reason: string }> {
+  const failures: Array<{ property: string; reason: string }> = [];
+  for (const check of [() => resolveCloudflareConfig({ env, overrides: config }), () => resolveTransportSettings({ input: config.transport, env })]) {
+    try {
+      check();
+    } catch (error) {
+      if (error instanceof MissingCredentialsError || error instanceof CloudflareConfigError) failures.push({ property: "", reason: error.message });
+      else throw error;
+    }
   }
+  return failures;
 }

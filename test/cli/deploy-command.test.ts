@@ -80,6 +80,8 @@ describe("wfp-assets deploy", () => {
       [["--script", "ok", "--main", join(work, "worker.js"), "--run-worker-first", "!/api/*"], /--run-worker-first: runWorkerFirst rules need at least one positive rule/],
       [["--script", "ok", "--run-worker-first", "true"], /--run-worker-first: runWorkerFirst needs a worker module/],
       [["--script", "ok", ...Array.from({ length: 9 }, (_, i) => ["--tag", `t${i}`]).flat()], /--tag: at most 8 tags/],
+      [["--script", "ok", "--api-budget", "lots"], /--api-budget must be "off" or <calls>\/<window>/],
+      [["--script", "ok", "--idle-timeout", "soon"], /--idle-timeout must be a duration/],
     ];
     for (const [flags, expected] of cases) {
       const args = ["deploy", join(work, "site"), "--account", ACCOUNT, "--namespace", "cli", ...flags];

@@ -1,6 +1,6 @@
 /** What check() reports in `pulumi preview` beyond the input schema: credentials, and readable enum messages. */
 import { describe, expect, it } from "vitest";
-import { check, credentialFailures } from "../../src/provider/engine.js";
+import { check, credentialFailures, readProviderConfig } from "../../src/provider/engine.js";
 
 const INPUTS = {
   accountId: "0123456789abcdef0123456789abcdef",
@@ -32,6 +32,24 @@ describe("credentialFailures", () => {
     expect(credentialFailures({ apiToken: "token-123456" }, { CLOUDFLARE_API_BASE_URL: "ftp://example.test" })[0]!.reason).toMatch(
       /CLOUDFLARE_API_BASE_URL must be an http\(s\) URL/,
     );
+  });
+});
+
+describe("transport settings from stack config", () => {
+  const config = (values: Record<string, string>) => ({ get: (key: string) => values[key] });
+
+  it("reads wfp-assets:* keys next to the credentials", () => {
+    expect(readProviderConfig(config({ "cloudflare:apiToken": "token-123456", "wfp-assets:apiBudget": "600/300", "wfp-assets:idleTimeout": "90s" }))).toEqual({
+      apiToken: "token-123456",
+      transport: { apiBudget: "600/300", idleTimeout: "90s" },
+    });
+  });
+
+  it("reports a bad value at preview, naming the setting, its variable and the accepted form", () => {
+    const failures = credentialFailures({ apiToken: "token-123456", transport: { apiBudget: "plenty" } }, {});
+    expect(failures).toHaveLength(1);
+    expect(failures[0]!.reason).toMatch(/apiBudget.*must be "off" or <calls>\/<window>.*got "plenty"/);
+    expect(credentialFailures({ apiToken: "token-123456" }, { WFP_ASSETS_RETRY_ATTEMPTS: "many" })[0]!.reason).toMatch(/WFP_ASSETS_RETRY_ATTEMPTS/);
   });
 });
 
