@@ -12,12 +12,10 @@ export const description = "provider process peak RSS while `pulumi up` deploys 
 /** MB as the issue states the target (300 MB), in MiB as RSS is read. */
 const TARGET_MIB = Math.floor((300 * 1000 * 1000) / MiB);
 
-async function deploySite({ repoRoot, node, scratch, emulator, label, siteRoot, files, log }) {
+async function deploySite({ scratch, emulator, label, siteRoot, files, log }) {
   const namespace = `rss-${label}`;
   await emulator.createNamespace(namespace);
-  const project = PulumiProject.create({
-    repoRoot,
-    node,
+  const project = await PulumiProject.create({
     root: path.join(scratch, `stack-${label}`),
     name: `bench-${label}`,
     program: SITE_PROGRAM,
@@ -60,12 +58,12 @@ export async function run({ repoRoot, node, scratch, log }) {
   try {
     const smallRoot = path.join(scratch, "site-20k");
     const small = writeSyntheticSite(smallRoot, SITE_20K).length;
-    const small20k = await deploySite({ repoRoot, node, scratch, emulator, label: "site-20k", siteRoot: smallRoot, files: small, log });
+    const small20k = await deploySite({ scratch, emulator, label: "site-20k", siteRoot: smallRoot, files: small, log });
 
     log("writing the ~2 GiB mixed site…");
     const bigRoot = path.join(scratch, "site-2g");
     const mixed = writeMixedSite(bigRoot, MIXED_SITE);
-    const big = await deploySite({ repoRoot, node, scratch, emulator, label: "site-2g", siteRoot: bigRoot, files: mixed.files, log });
+    const big = await deploySite({ scratch, emulator, label: "site-2g", siteRoot: bigRoot, files: mixed.files, log });
 
     const verdict = judge(big.providerPeakRssMiB, { atMost: TARGET_MIB });
     const figures = {

@@ -28,9 +28,6 @@ async function libraryDeploy({ repoRoot, node, emulator, namespace, siteRoot }) 
 
 async function measured(emulator, namespace, deploy) {
   await emulator.createNamespace(namespace);
-  // wrangler 4.164 first GETs the namespace script and treats only code 10092 as "new Worker"; the emulator answers
-  // 10007 for a missing script, so the name is created first (for both clients alike; nothing of it is reused).
-  await emulator.putPlaceholderScript(namespace, SCRIPT);
   const emulatorCpuBefore = emulator.cpuSeconds();
   const run = await deploy();
   const emulatorCpuSeconds = emulator.cpuSeconds() - emulatorCpuBefore;

@@ -80,8 +80,6 @@ export async function run({ manifest, scratch, rounds, writeSyntheticSite, repoR
   writeWranglerProject(wranglerProject, { scriptName: "manifest-only", assetsDirectory: siteRoot });
   const emulator = await startEmulatorProcess({ repoRoot, node, dataDir: path.join(scratch, "emulator") });
   await emulator.createNamespace(WRANGLER_NAMESPACE);
-  // See deploy.mjs: wrangler 4.15x/4.16x stops at its "does this Worker exist" lookup unless the name exists.
-  await emulator.putPlaceholderScript(WRANGLER_NAMESPACE, "manifest-only");
   const build = [];
   const floor = [];
   const promises16 = [];

@@ -33,10 +33,10 @@ export async function run({ repoRoot, node, scratch, rounds, log }) {
       CLOUDFLARE_API_BASE_URL: emulator.url,
       CLOUDFLARE_API_TOKEN: emulator.token,
     };
-    const site = PulumiProject.create({ repoRoot, node, root: path.join(scratch, "site-stack"), name: "bench-site", program: SITE_PROGRAM, env });
+    const site = await PulumiProject.create({ root: path.join(scratch, "site-stack"), name: "bench-site", program: SITE_PROGRAM, env });
     // The same stack with the program's hash cache turned off: what the cache saves on a no-op preview.
     const siteNoCache = site.withEnv({ WFP_ASSETS_HASH_CACHE: "off" });
-    const empty = PulumiProject.create({ repoRoot, node, root: path.join(scratch, "empty-stack"), name: "bench-empty", program: EMPTY_PROGRAM, env });
+    const empty = await PulumiProject.create({ root: path.join(scratch, "empty-stack"), name: "bench-empty", program: EMPTY_PROGRAM, env });
     await site.initStack();
     await empty.initStack();
     await empty.run(["up", "--yes"]);

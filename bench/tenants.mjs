@@ -39,8 +39,8 @@ export async function run({ repoRoot, node, scratch, rounds, log }) {
       CLOUDFLARE_API_BASE_URL: emulator.url,
       CLOUDFLARE_API_TOKEN: emulator.token,
     };
-    const fleet = PulumiProject.create({ repoRoot, node, root: path.join(scratch, "fleet-stack"), name: "bench-tenants", program: TENANTS_PROGRAM, env });
-    const empty = PulumiProject.create({ repoRoot, node, root: path.join(scratch, "empty-stack"), name: "bench-empty", program: EMPTY_PROGRAM, env });
+    const fleet = await PulumiProject.create({ root: path.join(scratch, "fleet-stack"), name: "bench-tenants", program: TENANTS_PROGRAM, env });
+    const empty = await PulumiProject.create({ root: path.join(scratch, "empty-stack"), name: "bench-empty", program: EMPTY_PROGRAM, env });
     await fleet.initStack();
     await empty.initStack();
 
@@ -74,7 +74,6 @@ export async function run({ repoRoot, node, scratch, rounds, log }) {
     for (const tenant of names.slice(0, WRANGLER_SAMPLE)) {
       const namespace = `wrangler-${tenant}`;
       await emulator.createNamespace(namespace);
-      await emulator.putPlaceholderScript(namespace, tenant); // see deploy.mjs: wrangler 4.164 needs the name to exist
       const projectDir = path.join(scratch, "wrangler", tenant);
       writeWranglerProject(projectDir, { scriptName: tenant, assetsDirectory: path.join(sitesRoot, tenant, "public") });
       const result = await wranglerDeploy({ repoRoot, node, projectDir, namespace, apiUrl: emulator.url, token: emulator.token, account: emulator.account, home: path.join(scratch, "wrangler-home") });

@@ -4,12 +4,14 @@
 //
 //   npm run demo                 deploy, print what each site answers, keep serving until Ctrl-C
 //   npm run demo -- --once       deploy, print, exit (also when CI=true)
-//   options: --port N (default 8787; 0 = any free port), --dir D (state, default .demo), --sites DIR
+//   options: --port N (default 8787; 0 = any free port), --dir D (state, default .demo), --sites DIR,
+//            --project P (the Pulumi project to deploy, default the repository's own Pulumi.yaml; the demo e2e
+//            test passes a copy of it whose node_modules holds the packed package, as a user's would)
 //
 // State (emulator data, Pulumi file backend) lives in .demo/ (git-ignored), so running the demo
 // again is a no-op deploy. Nothing here needs a Cloudflare account.
 import { spawn } from "node:child_process";
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -39,20 +41,23 @@ function parseOptions() {
       port: { type: "string", default: "8787" },
       dir: { type: "string", default: path.join(repoRoot, ".demo") },
       sites: { type: "string" },
+      project: { type: "string", default: repoRoot },
       help: { type: "boolean", short: "h", default: false },
     },
   });
   if (values.help) {
-    console.log("usage: npm run demo [-- --once] [--port N] [--dir D] [--sites DIR]");
+    console.log("usage: npm run demo [-- --once] [--port N] [--dir D] [--sites DIR] [--project P]");
     process.exit(0);
   }
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new DemoError(`--port "${values.port}" is not a port number (0–65535).`);
+  if (!existsSync(path.join(values.project, "Pulumi.yaml"))) throw new DemoError(`--project "${values.project}" has no Pulumi.yaml: pass a Pulumi project folder.`);
   return {
     once: values.once || process.env.CI === "true",
     port,
     dir: path.resolve(values.dir),
     sites: values.sites ? path.resolve(values.sites) : undefined,
+    project: path.resolve(values.project),
   };
 }
 
@@ -119,6 +124,7 @@ async function pulumiEnv(options, emulator, token) {
   mkdirSync(path.join(options.dir, "pulumi"), { recursive: true });
   return {
     binDir,
+    project: options.project,
     env: {
       ...process.env,
       PATH: [binDir, path.join(repoRoot, "node_modules", ".bin"), process.env.PATH ?? ""].join(path.delimiter),
@@ -135,8 +141,8 @@ async function pulumiEnv(options, emulator, token) {
   };
 }
 
-async function pulumi({ binDir, env }, args) {
-  const result = await run(path.join(binDir, "pulumi"), args, { cwd: repoRoot, env });
+async function pulumi({ binDir, env, project }, args) {
+  const result = await run(path.join(binDir, "pulumi"), args, { cwd: project, env });
   if (result.code !== 0) throw new DemoError(`\`pulumi ${args.join(" ")}\` failed (exit ${result.code}); its output is above.`);
 }
 

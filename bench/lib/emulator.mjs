@@ -2,9 +2,10 @@
 // told apart from the client's, and so the bench process's event loop never slows it down.
 import { spawn } from "node:child_process";
 import path from "node:path";
+import { EMULATOR_ACCOUNT as ACCOUNT, emulatorAdmin } from "./fixtures.mjs";
 import { processCpuSeconds } from "./processes.mjs";
 
-export const ACCOUNT = "0123456789abcdef0123456789abcdef";
+export { ACCOUNT };
 export const TOKEN = "bench-token-5d1c0f";
 
 /**
@@ -38,18 +39,7 @@ export async function startEmulatorProcess({ repoRoot, node, dataDir, maxFiles =
   child.stdout.resume();
   const origin = new URL(url).origin;
 
-  async function api(method, route, body) {
-    const init = { method, headers: { authorization: `Bearer ${TOKEN}` } };
-    if (body instanceof FormData) init.body = body;
-    else if (body !== undefined) {
-      init.body = JSON.stringify(body);
-      init.headers["content-type"] = "application/json";
-    }
-    const response = await fetch(`${url}/accounts/${ACCOUNT}${route}`, init);
-    const json = await response.json().catch(() => null);
-    if (!response.ok) throw new Error(`emulator ${method} ${route}: HTTP ${response.status} ${JSON.stringify(json?.errors ?? json)}`);
-    return json.result;
-  }
+  const admin = emulatorAdmin({ url, token: TOKEN, account: ACCOUNT });
 
   return {
     url,
@@ -69,20 +59,9 @@ export async function startEmulatorProcess({ repoRoot, node, dataDir, maxFiles =
       const store = (await this.stats())?.stores?.[`namespace:${namespace}`];
       return { files: store?.filesUploaded ?? 0, bytes: store?.bytesUploaded ?? 0, requests: store?.uploadRequests ?? 0 };
     },
-    createNamespace: (name) => api("POST", "/workers/dispatch/namespaces", { name }),
+    createNamespace: admin.createNamespace,
     /** Deleting a namespace drops its asset store too: keeps the data directory small between rounds. */
-    deleteNamespace: (name) => api("DELETE", `/workers/dispatch/namespaces/${name}`),
-    /** A one-module script with no assets, so the name exists in the namespace before a client deploys to it. */
-    putPlaceholderScript(namespace, scriptName) {
-      const form = new FormData();
-      form.append("metadata", JSON.stringify({ main_module: "index.js", compatibility_date: "2025-06-01" }));
-      form.append(
-        "index.js",
-        new Blob(["export default { fetch() { return new Response('placeholder'); } };"], { type: "application/javascript+module" }),
-        "index.js",
-      );
-      return api("PUT", `/workers/dispatch/namespaces/${namespace}/scripts/${scriptName}`, form);
-    },
+    deleteNamespace: admin.deleteNamespace,
     async close() {
       if (child.exitCode !== null) return;
       const exited = new Promise((resolve) => child.once("exit", resolve));

@@ -1,21 +1,9 @@
-// The real Pulumi CLI on throwaway projects, set up as test/e2e/pulumi-project.ts does: the pinned CLI from
-// scripts/pulumi.mjs, a file:// backend, a passphrase, no update checks, no plugin downloads, Node 24 first on
-// PATH, and node_modules linked to the repository's packages (plus the repository as `pulumi-wfp-assets`).
-import { execFileSync } from "node:child_process";
-import fs from "node:fs";
-import path from "node:path";
+// The real Pulumi CLI on throwaway projects: the shared project fixture (test/fixtures/pulumi-project.mts, the one
+// the e2e tests use: pinned CLI, file:// backend, passphrase, no update checks or plugin downloads, Node 24, and
+// node_modules from an `npm install` of the packed package, as a user has it), run through runTimed so each run is
+// timed with its CPU time and peak RSS.
+import { PulumiProject as SharedProject } from "./fixtures.mjs";
 import { runTimed, watchPeakRss } from "./processes.mjs";
-
-let binDir;
-
-/** The pinned CLI's bin dir; the first call may build it (minutes; cached in ~/.cache afterwards). */
-export function pulumiBinDir(repoRoot, node) {
-  binDir ??= execFileSync(node, [path.join(repoRoot, "scripts", "pulumi.mjs"), "--print-bin-dir"], { encoding: "utf8", maxBuffer: 1 << 20 })
-    .trim()
-    .split("\n")
-    .at(-1);
-  return binDir;
-}
 
 /** What each engine-side Node process is: the dynamic provider plugin, and the program run by the language host. */
 export const PULUMI_NODE_PROCESSES = {
@@ -23,48 +11,22 @@ export const PULUMI_NODE_PROCESSES = {
   program: /^\S*node \S*[/\\]cmd[/\\]run[/\\]index\.js/,
 };
 
-const TYPESCRIPT_PROJECT = (name) => `name: ${name}\nruntime:\n  name: nodejs\n  options:\n    typescript: true\n`;
-
 export class PulumiProject {
-  constructor(root, dir, env) {
-    this.root = root;
-    this.dir = dir;
-    this.env = env;
+  constructor(project) {
+    this.project = project;
   }
 
   /**
-   * A project under `root` (which must exist and be empty-ish): `root/project` with `program` as index.ts,
-   * `root/state` as the backend. `env` reaches every pulumi run (and so the program and the provider).
+   * A TypeScript project under `root` (an existing scratch folder): `root/project` with `program` as index.ts,
+   * `root/state` as the backend. `env` reaches every pulumi run (and so the program and the provider). The first
+   * call of a bench run packs and installs the package (about 10 s, shared by every later project).
    */
-  static create({ repoRoot, node, root, name, program, env = {} }) {
-    const dir = path.join(root, "project");
-    fs.mkdirSync(dir, { recursive: true });
-    fs.mkdirSync(path.join(root, "state"), { recursive: true });
-    fs.writeFileSync(path.join(dir, "Pulumi.yaml"), TYPESCRIPT_PROJECT(name));
-    fs.writeFileSync(path.join(dir, "index.ts"), program);
-    fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name, private: true }, null, 2));
-    const modules = path.join(dir, "node_modules");
-    fs.mkdirSync(modules);
-    for (const entry of fs.readdirSync(path.join(repoRoot, "node_modules"))) {
-      if (entry === ".bin" || entry === ".package-lock.json" || entry === "pulumi-wfp-assets") continue;
-      fs.symlinkSync(path.join(repoRoot, "node_modules", entry), path.join(modules, entry));
-    }
-    fs.symlinkSync(repoRoot, path.join(modules, "pulumi-wfp-assets"));
-    const bin = pulumiBinDir(repoRoot, node);
-    return new PulumiProject(root, dir, {
-      ...process.env,
-      ...env,
-      PATH: [bin, path.join(repoRoot, "node_modules", ".bin"), process.env.PATH ?? ""].join(path.delimiter),
-      PULUMI_BACKEND_URL: `file://${path.join(root, "state")}`,
-      PULUMI_CONFIG_PASSPHRASE: "bench-passphrase",
-      PULUMI_SKIP_UPDATE_CHECK: "true",
-      PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-      PULUMI_HOME: path.join(root, "pulumi-home"),
-      // The program's hash cache (src/manifest/hash-cache.ts) lives with the stack, not in ~/.cache.
-      WFP_ASSETS_HASH_CACHE: path.join(root, "hash-cache"),
-      NO_COLOR: "1",
-      ...env,
-    });
+  static async create({ root, name, program, env = {} }) {
+    return new PulumiProject(await SharedProject.create({ root, name, program, env }));
+  }
+
+  get dir() {
+    return this.project.dir;
   }
 
   /**
@@ -72,11 +34,12 @@ export class PulumiProject {
    * the dynamic provider and program processes it starts (`peaks.provider.peakMiB`, `peaks.program.peakMiB`).
    */
   async run(args, { watchRss = false, allowFailure = false, onSpawn } = {}) {
+    const command = await this.project.command(args);
     let child;
     const watcher = watchRss ? watchPeakRss(() => child?.pid, PULUMI_NODE_PROCESSES, 100) : undefined;
-    const result = await runTimed(path.join(binDir, "pulumi"), [...args, "--non-interactive", "--color", "never"], {
-      cwd: this.dir,
-      env: this.env,
+    const result = await runTimed(command.file, command.args, {
+      cwd: command.cwd,
+      env: command.env,
       onSpawn: (spawned) => {
         child = spawned;
         onSpawn?.(spawned);
@@ -84,14 +47,14 @@ export class PulumiProject {
     });
     if (watcher) result.peaks = watcher.stop();
     if (result.code !== 0 && !allowFailure) {
-      throw new Error(`pulumi ${args.join(" ")} exited ${result.code} in ${this.dir}:\n${result.output.slice(-4000)}`);
+      throw new Error(`${this.project.label(args)} exited ${result.code} in ${this.dir}:\n${result.output.slice(-4000)}`);
     }
     return result;
   }
 
   /** The same project and stack, run with some variables changed. */
   withEnv(extra) {
-    return new PulumiProject(this.root, this.dir, { ...this.env, ...extra });
+    return new PulumiProject(this.project.withEnv(extra));
   }
 
   initStack(stack = "bench") {

@@ -1,44 +1,15 @@
-// Seeded synthetic sites, written on the fly into a scratch directory: the same bytes on every run, so
-// figures from different days hash and upload exactly the same content.
+// The benchmarks' sites, written on the fly into a scratch directory from the shared seeded generator
+// (test/fixtures/sites.mts): the same bytes on every run, so figures from different days hash and upload exactly
+// the same content.
 import fs from "node:fs";
 import path from "node:path";
+import { seededRandom, writeSyntheticSite } from "./fixtures.mjs";
 import { MiB } from "./measure.mjs";
 
-/** mulberry32: a tiny seeded PRNG. */
-export function seededRandom(seed) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom, writeSyntheticSite };
 
 /** The 20,000 × 4 KiB site of the issue: 100 directories, five text extensions. */
 export const SITE_20K = { directories: 100, filesPerDirectory: 200, fileSize: 4096, extensions: ["html", "css", "js", "json", "txt"], seed: 20261122 };
-
-/**
- * Writes `directories` × `filesPerDirectory` files of `fileSize` printable bytes, extensions cycling through
- * `extensions`. Returns the file list (relative posix paths) for raw loops.
- */
-export function writeSyntheticSite(root, { directories, filesPerDirectory, fileSize, extensions, seed }) {
-  const random = seededRandom(seed);
-  const files = [];
-  const content = Buffer.alloc(fileSize);
-  for (let d = 0; d < directories; d++) {
-    const dir = path.join(root, `section-${String(d).padStart(3, "0")}`);
-    fs.mkdirSync(dir, { recursive: true });
-    for (let f = 0; f < filesPerDirectory; f++) {
-      for (let i = 0; i < fileSize; i++) content[i] = 32 + Math.floor(random() * 95);
-      const relative = `section-${String(d).padStart(3, "0")}/page-${f}.${extensions[f % extensions.length]}`;
-      fs.writeFileSync(path.join(root, relative), content);
-      files.push(relative);
-    }
-  }
-  return files;
-}
 
 /**
  * The "about 2 GiB" mixed site: many small files, a few hundred medium ones (streamed by the hasher, > 192 KiB)

@@ -7,12 +7,20 @@ import { existsSync } from "node:fs";
 import { cp, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { REPO_ROOT, pulumiBinDir } from "./pulumi-project.js";
+import { fetchSite } from "../fixtures/emulator.mjs";
+import { copyModules, installPackedPackage } from "../fixtures/installed-package.mjs";
+import { PINNED_SDK, REPO_ROOT, pulumiBinDir } from "./pulumi-project.js";
 
 let work: string;
+/** A copy of the repository's demo project whose node_modules is an install of the packed package. */
+let project: string;
 let sites: string;
+
+/** scripts/demo.mjs on the copy, with its state and sites in the test's folder. */
+function demoArgs(extraArgs: string[]): string[] {
+  return [join(REPO_ROOT, "scripts", "demo.mjs"), "--port", "0", "--dir", join(work, "state"), "--sites", sites, "--project", project, ...extraArgs];
+}
 
 interface DemoRun {
   child: ChildProcess;
@@ -22,11 +30,11 @@ interface DemoRun {
 }
 
 function startDemo(extraArgs: string[] = []): Promise<DemoRun> {
-  const child = spawn(
-    join(REPO_ROOT, "node_modules", ".bin", "node"),
-    [join(REPO_ROOT, "scripts", "demo.mjs"), "--port", "0", "--dir", join(work, "state"), "--sites", sites, ...extraArgs],
-    { cwd: REPO_ROOT, env: { ...process.env, CI: "", NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] },
-  );
+  const child = spawn(join(REPO_ROOT, "node_modules", ".bin", "node"), demoArgs(extraArgs), {
+    cwd: REPO_ROOT,
+    env: { ...process.env, CI: "", NO_COLOR: "1" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let output = "";
   child.stdout!.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
   child.stderr!.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
@@ -51,9 +59,8 @@ async function stopDemo(run: DemoRun): Promise<number | null> {
   return run.exited;
 }
 
-async function get(run: DemoRun, tenant: string, path: string) {
-  const res = await request(`${run.origin}${path}`, { headers: { host: `${tenant}.tenants.localhost`, accept: "text/html,*/*" } });
-  return { status: res.statusCode, headers: res.headers, body: await res.body.text() };
+function get(run: DemoRun, tenant: string, path: string) {
+  return fetchSite(run.origin, { namespace: "tenants", script: tenant }, path);
 }
 
 async function workerdPids(): Promise<Set<string>> {
@@ -69,8 +76,14 @@ async function workerdPids(): Promise<Set<string>> {
 beforeAll(async () => {
   await pulumiBinDir();
   work = await mkdtemp(join(tmpdir(), "wfp-demo-e2e-"));
-  sites = join(work, "tenant-sites");
-  await cp(join(REPO_ROOT, "examples", "tenant-sites"), sites, { recursive: true });
+  // The same demo program as `npm run demo` (root Pulumi.yaml → examples/demo, sites in examples/tenant-sites), laid
+  // out as in the repository, but resolving pulumi-wfp-assets from an install of the packed package instead of the
+  // repository's link to itself.
+  project = join(work, "project");
+  const copy = (from: string) => cp(join(REPO_ROOT, from), join(project, from), { recursive: true, filter: (source) => !source.includes("node_modules") });
+  await Promise.all([copy("Pulumi.yaml"), copy(join("examples", "demo")), copy(join("examples", "tenant-sites"))]);
+  await copyModules(await installPackedPackage({ sdkVersion: PINNED_SDK, language: "ts" }), project);
+  sites = join(project, "examples", "tenant-sites");
 }, 45 * 60_000);
 
 afterAll(async () => {
@@ -139,11 +152,7 @@ describe("npm run demo", { timeout: 300_000 }, () => {
   });
 
   it("running it again is a no-op deploy (--once exits after printing)", async () => {
-    const run = spawn(
-      join(REPO_ROOT, "node_modules", ".bin", "node"),
-      [join(REPO_ROOT, "scripts", "demo.mjs"), "--once", "--port", "0", "--dir", join(work, "state"), "--sites", sites],
-      { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] },
-    );
+    const run = spawn(join(REPO_ROOT, "node_modules", ".bin", "node"), demoArgs(["--once"]), { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] });
     let output = "";
     run.stdout.setEncoding("utf8").on("data", (c: string) => (output += c));
     run.stderr.setEncoding("utf8").on("data", (c: string) => (output += c));

@@ -12,7 +12,7 @@ import { CloudflareClient, routes, scriptInfoSchema } from "../../src/cloudflare
 import { deployAssets } from "../../src/deploy/index.js";
 import { startEmulator, type RunningEmulator } from "../../src/emulator/index.js";
 import { buildManifest } from "../../src/manifest/index.js";
-import { servedBody } from "../fixtures/visitor.js";
+import { servedBody } from "../fixtures/emulator.mjs";
 import { guardSecrets, PulumiProject, pulumiBinDir, type ExportedDeployment } from "./pulumi-project.js";
 
 const ACCOUNT = "0123456789abcdef0123456789abcdef";

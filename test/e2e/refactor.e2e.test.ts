@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { CloudflareClient, routes, scriptInfoSchema } from "../../src/cloudflare/index.js";
 import { startEmulator, type RunningEmulator } from "../../src/emulator/index.js";
-import { servedBody } from "../fixtures/visitor.js";
+import { servedBody } from "../fixtures/emulator.mjs";
 import { guardSecrets, PulumiProject, pulumiBinDir } from "./pulumi-project.js";
 
 const ACCOUNT = "0123456789abcdef0123456789abcdef";

@@ -8,8 +8,9 @@ import os from "node:os";
 import path from "node:path";
 import { FormData, fetch } from "undici";
 import { type EmulatorOptions, type RunningEmulator, startEmulator } from "../../src/emulator/index.js";
+import { EMULATOR_ACCOUNT } from "../fixtures/emulator.mjs";
 
-export const ACCOUNT = "0123456789abcdef0123456789abcdef";
+export const ACCOUNT = EMULATOR_ACCOUNT;
 export const OTHER_ACCOUNT = "fedcba9876543210fedcba9876543210";
 export const TOKEN = "test-token-0000000000";
 

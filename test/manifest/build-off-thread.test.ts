@@ -12,7 +12,6 @@ import { useTempDirs, writeTree } from "./tree.js";
 
 const { tempDir } = useTempDirs();
 const distManifest = path.resolve(__dirname, "..", "..", "dist", "manifest", "index.js");
-const compiled = existsSync(distManifest);
 
 const FILES = { "index.html": "<h1>hi</h1>", "css/site.css": "body{}", "data.json": '{"a":1}', ".assetsignore": "*.json\n" };
 
@@ -23,7 +22,9 @@ describe("buildManifestOffThread", () => {
     expect(await buildManifestOffThread(root, { hashSalt: "s" })).toEqual(await buildManifest(root, { hashSalt: "s" }));
   });
 
-  it.runIf(compiled)("from dist/, builds on a worker: same manifest, typed errors, the caller never loads blake3-wasm", async () => {
+  // The path Pulumi programs take (they load the compiled package), so it must run: `npm test` builds dist/ first.
+  it("from dist/, builds on a worker: same manifest, typed errors, the caller never loads blake3-wasm", async () => {
+    expect(existsSync(distManifest), `${distManifest} is missing: run \`npm run build\` (npm test builds first)`).toBe(true);
     const root = await tempDir();
     await writeTree(root, FILES);
     const expected = await buildManifest(root);

@@ -25,14 +25,8 @@ export function useTempDirs(): { tempDir(prefix?: string): Promise<string> } {
   };
 }
 
-/** Writes files (parent directories created); keys are posix paths relative to `root`. */
-export async function writeTree(root: string, files: Record<string, string | Uint8Array>): Promise<void> {
-  for (const [relative, content] of Object.entries(files)) {
-    const file = path.join(root, ...relative.split("/"));
-    await fs.mkdir(path.dirname(file), { recursive: true });
-    await fs.writeFile(file, content);
-  }
-}
+/** Writes files (parent directories created); keys are posix paths relative to `root`. Shared with the other suites. */
+export { writeTree } from "../fixtures/sites.mjs";
 
 /** Makes every directory and file owner-accessible again, top-down (a directory must be opened before its entries). */
 async function restorePermissions(dir: string): Promise<void> {

@@ -3,7 +3,7 @@
  * CloudflareClient instrumented to see every bucket upload (its hashes, attempts and timing), a recorder for
  * progress events, and read-only checks of what the emulator stored (its own BlobStore reads the blobs back).
  */
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
@@ -22,12 +22,13 @@ import { formatDeployEvent, type DeployEvent } from "../../src/deploy/index.js";
 import { type EmulatorOptions, type EmulatorStats, type RunningEmulator, startEmulator } from "../../src/emulator/index.js";
 import { BlobStore, type StoreScope } from "../../src/emulator/store/blobs.js";
 import { buildManifest, hashAssetBytes, type BuiltManifest } from "../../src/manifest/index.js";
+import { seededBytes, writeTree } from "../fixtures/sites.mjs";
 
 export const ACCOUNT = "5eed0000feedface0000c0ffee000001";
 /** Long enough to be redacted as a secret (≥ 6 chars) and distinctive enough to grep for. */
 export const API_TOKEN = "reliability-api-token-7c1d5e9a";
 /** Tiny backoff so retried cases stay fast; Retry-After still wins where a server sends it. */
-export const FAST_RETRY = { baseDelayMs: 5, maxDelayMs: 50 } as const;
+export const FAST_RETRY = { baseDelayMs: 5, maxDelayMs: 50, gatewayDelayMs: 5 } as const;
 export const UPLOAD_ROUTE = "POST /workers/assets/upload";
 /** Anything shaped like a JWT (base64url JSON header `{"…` ⇒ `eyJ`). */
 export const JWT_PATTERN = /eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+/;
@@ -94,30 +95,18 @@ const EXTENSIONS = ["html", "css", "js", "txt", "svg", "bin"] as const;
 export async function writeSite(root: string, name: string, spec: SiteSpec): Promise<string> {
   const dir = path.join(root, name);
   const size = spec.size ?? 300;
-  const write = async (rel: string, bytes: Buffer | string): Promise<void> => {
-    await mkdir(path.dirname(path.join(dir, rel)), { recursive: true });
-    await writeFile(path.join(dir, rel), bytes);
-  };
+  const files: Record<string, string | Uint8Array> = {};
   for (let i = 0; i < spec.files; i++) {
     const ext = EXTENSIONS[i % EXTENSIONS.length]!;
     const rel = `${i % 2 === 0 ? "" : "assets/"}file-${i}.${ext}`;
-    await write(rel, ext === "bin" ? binaryBytes(`${spec.tenant}/${i}`, size) : `${spec.tenant} ${i} `.repeat(Math.ceil(size / 12)));
+    files[rel] = ext === "bin" ? seededBytes(`${spec.tenant}/${i}`, size) : `${spec.tenant} ${i} `.repeat(Math.ceil(size / 12));
   }
-  for (let i = 0; i < (spec.shared ?? 0); i++) await write(`shared/common-${i}.css`, `.shared-${i} { color: #${i}${i}${i}; }\n`.repeat(10));
+  for (let i = 0; i < (spec.shared ?? 0); i++) files[`shared/common-${i}.css`] = `.shared-${i} { color: #${i}${i}${i}; }\n`.repeat(10);
   // Same bytes and extension under two paths ⇒ one hash, uploaded once.
-  await write("index.html", `<h1>${spec.tenant}</h1>`);
-  await write("copy/index.html", `<h1>${spec.tenant}</h1>`);
+  files["index.html"] = `<h1>${spec.tenant}</h1>`;
+  files["copy/index.html"] = `<h1>${spec.tenant}</h1>`;
+  await writeTree(dir, files);
   return dir;
-}
-
-function binaryBytes(seed: string, length: number): Buffer {
-  const out = Buffer.alloc(length);
-  let x = [...seed].reduce((h, c) => (h * 31 + c.charCodeAt(0)) >>> 0, 7);
-  for (let i = 0; i < length; i++) {
-    x = (x * 1103515245 + 12345) >>> 0;
-    out[i] = x >>> 24;
-  }
-  return out;
 }
 
 export async function site(h: Harness, name: string, spec: SiteSpec): Promise<BuiltManifest> {
@@ -282,8 +271,8 @@ export async function expectSiteLive(h: Harness, target: ScriptTarget, built: Bu
     const source = await readFile(file.absolutePath);
     expect(stored!.bytes.equals(source), `blob ${file.hash} equals ${file.key}`).toBe(true);
     expect(hashAssetBytes(stored!.bytes, file.extension, hashSalt)).toBe(file.hash);
-    // The bulk route keeps only type/subtype of a part's Content-Type (busboy), so compare that much.
-    expect(stored!.contentType ?? "application/null").toBe(file.contentType.split(";")[0]!.trim());
+    // Stored with the part's whole Content-Type, parameters included, as Cloudflare serves it back.
+    expect(stored!.contentType ?? "application/null").toBe(file.contentType);
   }
 }
 
