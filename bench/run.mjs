@@ -1,5 +1,6 @@
 // Benchmarks, run against the compiled library: `npm run bench` (builds dist/ first), or
-// `node bench/run.mjs [--rounds N] [--only NAME[,NAME…]]` after a build. Speed is measured here, never asserted in tests.
+// `node bench/run.mjs [--rounds N] [--only NAME[,NAME…]] [--tenants N[,N…]] [--rate-limit SPEC]` after a build.
+// Speed is measured here, never asserted in tests.
 //
 // Each benchmark is a module exporting `name`, `description` and `run(context) → { rows, figures }`;
 // add one by writing bench/<name>.mjs and listing it in BENCHMARKS. Every run writes
@@ -10,13 +11,14 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { Agent, setGlobalDispatcher } from "undici";
 import { loadAverage } from "./lib/measure.mjs";
 import { writeSyntheticSite } from "./lib/sites.mjs";
 import { wranglerVersion } from "./lib/wrangler.mjs";
 
 export { writeSyntheticSite };
 
-const BENCHMARKS = ["./manifest-build.mjs", "./deploy.mjs", "./pulumi-site.mjs", "./big-site.mjs", "./tenants.mjs"];
+const BENCHMARKS = ["./manifest-build.mjs", "./deploy.mjs", "./pulumi-site.mjs", "./big-site.mjs", "./tenants.mjs", "./platform-service.mjs"];
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, "..");
@@ -26,15 +28,29 @@ const { values: args } = parseArgs({
   options: {
     rounds: { type: "string", default: "5" },
     only: { type: "string" },
+    tenants: { type: "string", default: process.env.BENCH_TENANTS },
+    "rate-limit": { type: "string", default: process.env.BENCH_RATE_LIMIT ?? "on" },
     help: { type: "boolean", short: "h" },
   },
 });
 if (args.help) {
-  console.log(`usage: node bench/run.mjs [--rounds N] [--only NAME[,NAME…]]\nbenchmarks: ${BENCHMARKS.map((f) => path.basename(f, ".mjs")).join(", ")}`);
+  console.log(`usage: node bench/run.mjs [--rounds N] [--only NAME[,NAME…]] [--tenants N[,N…]] [--rate-limit SPEC]
+  --tenants      fleet sizes of the tenants benchmark (default 1000; env BENCH_TENANTS)
+  --rate-limit   the emulator's rate limit in the tenants benchmark, and the client's budget with it: "on"
+                 (Cloudflare's 1200/300, default), "off", or "N/W[,block=S]" (env BENCH_RATE_LIMIT)
+benchmarks: ${BENCHMARKS.map((f) => path.basename(f, ".mjs")).join(", ")}`);
   process.exit(0);
 }
 const rounds = Number(args.rounds);
 if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a positive whole number, got ${args.rounds}`);
+const { parseFleetSizes } = await import("./tenants.mjs");
+const options = { tenants: parseFleetSizes(args.tenants), rateLimit: args["rate-limit"] };
+
+// One connection per request from this process (admin and stats calls to the emulators: a handful per benchmark).
+// Benchmarks block this process's event loop for long stretches (writing a 2 GiB site takes a minute of synchronous
+// writes), longer than the emulator's 5 s keep-alive; a pooled connection the emulator closed meanwhile is reused
+// before the close is read, and the call fails with "SocketError: other side closed" (bench/README.md).
+setGlobalDispatcher(new Agent({ pipelining: 0 }));
 
 let manifest;
 try {
@@ -84,11 +100,14 @@ for (const name of wanted ?? []) {
 }
 
 const started = performance.now();
-const results = { date: new Date().toISOString(), machine: machine(), rounds, loadAverageAtStart: loadAverage(), benchmarks: {} };
+const results = { date: new Date().toISOString(), machine: machine(), rounds, options, loadAverageAtStart: loadAverage(), benchmarks: {} };
 console.log(
   `machine: ${results.machine.cpus} × ${results.machine.cpuModel}, ${results.machine.os}, Node ${results.machine.node}, wrangler ${results.machine.wrangler}; load average ${results.loadAverageAtStart.join(" ")}`,
 );
 
+// Every benchmark's files stay until the whole run is over (~6 GB at most). Deleting tens of thousands of files makes
+// the next minutes of file creation slow on a file system without a journal, such as this machine's (bench/README.md,
+// "Why figures varied"): removing one benchmark's scratch would slow the next one's site writing and uploads.
 const workRoot = fs.mkdtempSync(path.join(os.tmpdir(), "wfp-assets-bench-"));
 try {
   for (const file of selected) {
@@ -97,15 +116,10 @@ try {
     const benchStarted = performance.now();
     const log = (line) => process.stderr.write(`  [${benchmark.name} ${((performance.now() - benchStarted) / 1000).toFixed(0)}s] ${line}\n`);
     const loadBefore = loadAverage();
-    try {
-      const { rows, figures } = await benchmark.run({ manifest, scratch, rounds, writeSyntheticSite, repoRoot, node, log });
-      const seconds = Math.round((performance.now() - benchStarted) / 1000);
-      printTable(`${benchmark.name}: ${benchmark.description} (${seconds} s; load average ${loadBefore[0]} → ${loadAverage()[0]})`, rows);
-      results.benchmarks[benchmark.name] = { date: new Date().toISOString(), ...figures, seconds, loadAverageBefore: loadBefore, loadAverageAfter: loadAverage() };
-    } finally {
-      // Sites of hundreds of MiB to GiBs: free the disk as soon as a benchmark is done.
-      fs.rmSync(scratch, { recursive: true, force: true });
-    }
+    const { rows, figures } = await benchmark.run({ manifest, scratch, rounds, writeSyntheticSite, repoRoot, node, log, options });
+    const seconds = Math.round((performance.now() - benchStarted) / 1000);
+    printTable(`${benchmark.name}: ${benchmark.description} (${seconds} s; load average ${loadBefore[0]} → ${loadAverage()[0]})`, rows);
+    results.benchmarks[benchmark.name] = { date: new Date().toISOString(), ...figures, seconds, loadAverageBefore: loadBefore, loadAverageAfter: loadAverage() };
   }
 } finally {
   fs.rmSync(workRoot, { recursive: true, force: true });

@@ -1,0 +1,144 @@
+/**
+ * The service's settings, from its own environment only (never from a request). Pure: `parseConfig(env)`.
+ * Every variable is documented in the README's "Configuration" table.
+ */
+import path from "node:path";
+import { z } from "zod";
+import { accountIdSchema, namespaceNameSchema } from "./wfp.ts";
+
+const MiB = 1024 * 1024;
+const GiB = 1024 * MiB;
+
+/** The account the emulator accepts for any token: any 32-hex id exists there. */
+export const EMULATOR_ACCOUNT_ID = "0123456789abcdef0123456789abcdef";
+
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+export type CloudflareTarget =
+  /** No API base URL configured: the service starts the local emulator itself. */
+  | { kind: "emulator"; port: number }
+  | { kind: "api"; baseUrl: string };
+
+export interface ServiceConfig {
+  host: string;
+  port: number;
+  dataDir: string;
+  accountId: string;
+  namespace: string;
+  cloudflare: CloudflareTarget;
+  /** Pulumi backend; a file backend in the data directory unless PULUMI_BACKEND_URL says otherwise. */
+  backendUrl: string;
+  /** From PULUMI_CONFIG_PASSPHRASE, or undefined: then one is generated into the data directory. */
+  passphrase: string | undefined;
+  /** Directory holding bin/pulumi; undefined = ask scripts/pulumi.mjs for the pinned CLI. */
+  pulumiRoot: string | undefined;
+  projectName: string;
+  maxConcurrentDeploys: number;
+  maxArchiveBytes: number;
+  maxSiteBytes: number;
+  /** From PLATFORM_SALT_SECRET, or undefined: then one is generated into the data directory. */
+  saltSecret: string | undefined;
+  /** Bearer token the HTTP API requires; undefined = no authentication (loopback use). */
+  apiToken: string | undefined;
+  /** Public URL of a tenant's site with `{tenant}` in it; for the emulator the service knows its own. */
+  siteUrlTemplate: string | undefined;
+}
+
+function wholeNumber(name: string, min: number, max: number) {
+  return z
+    .string()
+    .regex(/^\d+$/, { error: `${name} must be a whole number` })
+    .transform(Number)
+    .pipe(z.number().min(min, { error: `${name} must be at least ${min}` }).max(max, { error: `${name} must be at most ${max}` }));
+}
+
+const optionalText = z
+  .string()
+  .optional()
+  .transform((value) => (value === undefined || value.trim() === "" ? undefined : value));
+
+const envSchema = z.object({
+  PLATFORM_HOST: z.string().min(1).default("127.0.0.1"),
+  PLATFORM_PORT: wholeNumber("PLATFORM_PORT", 0, 65535).default(8788),
+  PLATFORM_DATA_DIR: optionalText,
+  PLATFORM_NAMESPACE: namespaceNameSchema.default("tenants"),
+  PLATFORM_PROJECT: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,100}$/, { error: "PLATFORM_PROJECT must be a Pulumi project name (letters, digits, _ . -)" })
+    .default("wfp-tenants"),
+  PLATFORM_EMULATOR_PORT: wholeNumber("PLATFORM_EMULATOR_PORT", 0, 65535).default(8787),
+  PLATFORM_MAX_CONCURRENT_DEPLOYS: wholeNumber("PLATFORM_MAX_CONCURRENT_DEPLOYS", 1, 64).default(4),
+  PLATFORM_MAX_ARCHIVE_BYTES: wholeNumber("PLATFORM_MAX_ARCHIVE_BYTES", 1024, 64 * GiB).default(256 * MiB),
+  PLATFORM_MAX_SITE_BYTES: wholeNumber("PLATFORM_MAX_SITE_BYTES", 1024, 1024 * GiB).default(GiB),
+  PLATFORM_SALT_SECRET: optionalText.pipe(
+    z.string().min(16, { error: "PLATFORM_SALT_SECRET must be at least 16 characters (it keys every tenant's hash salt)" }).optional(),
+  ),
+  PLATFORM_API_TOKEN: optionalText.pipe(
+    z.string().min(16, { error: "PLATFORM_API_TOKEN must be at least 16 characters" }).optional(),
+  ),
+  PLATFORM_SITE_URL: optionalText.pipe(
+    z.string().includes("{tenant}", { error: "PLATFORM_SITE_URL must contain {tenant}, e.g. https://{tenant}.sites.example.com/" }).optional(),
+  ),
+  PLATFORM_PULUMI_ROOT: optionalText,
+  CLOUDFLARE_API_BASE_URL: optionalText.pipe(z.url({ error: "CLOUDFLARE_API_BASE_URL must be a URL such as https://api.cloudflare.com/client/v4" }).optional()),
+  CF_API_BASE_URL: optionalText.pipe(z.url({ error: "CF_API_BASE_URL must be a URL" }).optional()),
+  CLOUDFLARE_ACCOUNT_ID: optionalText.pipe(accountIdSchema.optional()),
+  CLOUDFLARE_API_TOKEN: optionalText,
+  CLOUDFLARE_API_KEY: optionalText,
+  CLOUDFLARE_EMAIL: optionalText,
+  PULUMI_BACKEND_URL: optionalText,
+  PULUMI_CONFIG_PASSPHRASE: optionalText,
+});
+
+/**
+ * Reads the environment. With no Cloudflare API base URL the service runs against its own emulator (any
+ * account id works there); with one, an account id and credentials are required, since a real deploy
+ * would fail without them only after the tenant's upload.
+ */
+export function parseConfig(env: Record<string, string | undefined>, serviceDir: string): ServiceConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
+    throw new ConfigError(`invalid configuration:\n  ${problems.join("\n  ")}`);
+  }
+  const v = parsed.data;
+  const dataDir = path.resolve(v.PLATFORM_DATA_DIR ?? path.join(serviceDir, ".data"));
+  const baseUrl = v.CLOUDFLARE_API_BASE_URL ?? v.CF_API_BASE_URL;
+  let cloudflare: CloudflareTarget;
+  let accountId: string;
+  if (baseUrl === undefined) {
+    cloudflare = { kind: "emulator", port: v.PLATFORM_EMULATOR_PORT };
+    accountId = v.CLOUDFLARE_ACCOUNT_ID ?? EMULATOR_ACCOUNT_ID;
+  } else {
+    if (v.CLOUDFLARE_ACCOUNT_ID === undefined) {
+      throw new ConfigError("CLOUDFLARE_API_BASE_URL is set, so CLOUDFLARE_ACCOUNT_ID is required (the 32-hex id of the account that owns the dispatch namespace).");
+    }
+    if (v.CLOUDFLARE_API_TOKEN === undefined && (v.CLOUDFLARE_API_KEY === undefined || v.CLOUDFLARE_EMAIL === undefined)) {
+      throw new ConfigError(
+        "CLOUDFLARE_API_BASE_URL is set, so credentials are required: CLOUDFLARE_API_TOKEN (Workers Scripts:Edit), or CLOUDFLARE_API_KEY with CLOUDFLARE_EMAIL.",
+      );
+    }
+    cloudflare = { kind: "api", baseUrl: baseUrl.replace(/\/+$/, "") };
+    accountId = v.CLOUDFLARE_ACCOUNT_ID;
+  }
+  return {
+    host: v.PLATFORM_HOST,
+    port: v.PLATFORM_PORT,
+    dataDir,
+    accountId,
+    namespace: v.PLATFORM_NAMESPACE,
+    cloudflare,
+    backendUrl: v.PULUMI_BACKEND_URL ?? `file://${path.join(dataDir, "state")}`,
+    passphrase: v.PULUMI_CONFIG_PASSPHRASE,
+    pulumiRoot: v.PLATFORM_PULUMI_ROOT === undefined ? undefined : path.resolve(v.PLATFORM_PULUMI_ROOT),
+    projectName: v.PLATFORM_PROJECT,
+    maxConcurrentDeploys: v.PLATFORM_MAX_CONCURRENT_DEPLOYS,
+    maxArchiveBytes: v.PLATFORM_MAX_ARCHIVE_BYTES,
+    maxSiteBytes: v.PLATFORM_MAX_SITE_BYTES,
+    saltSecret: v.PLATFORM_SALT_SECRET,
+    apiToken: v.PLATFORM_API_TOKEN,
+    siteUrlTemplate: v.PLATFORM_SITE_URL,
+  };
+}

@@ -1,0 +1,56 @@
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { ConfigError, EMULATOR_ACCOUNT_ID, parseConfig } from "../../examples/platform-service/src/config.ts";
+
+const SERVICE_DIR = "/srv/platform";
+
+describe("parseConfig", () => {
+  it("runs against its own emulator with a file backend in the data directory by default", () => {
+    const config = parseConfig({}, SERVICE_DIR);
+    expect(config).toMatchObject({
+      host: "127.0.0.1",
+      port: 8788,
+      dataDir: path.join(SERVICE_DIR, ".data"),
+      accountId: EMULATOR_ACCOUNT_ID,
+      namespace: "tenants",
+      cloudflare: { kind: "emulator", port: 8787 },
+      backendUrl: `file://${path.join(SERVICE_DIR, ".data", "state")}`,
+      maxConcurrentDeploys: 4,
+      maxArchiveBytes: 256 * 1024 * 1024,
+      maxSiteBytes: 1024 * 1024 * 1024,
+      apiToken: undefined,
+      saltSecret: undefined,
+    });
+  });
+
+  it("targets a real API when a base URL is given, and then needs the account and credentials", () => {
+    const env = { CLOUDFLARE_API_BASE_URL: "https://api.cloudflare.com/client/v4/", CLOUDFLARE_ACCOUNT_ID: "0123456789abcdef0123456789abcdef", CLOUDFLARE_API_TOKEN: "t".repeat(40) };
+    expect(parseConfig(env, SERVICE_DIR).cloudflare).toEqual({ kind: "api", baseUrl: "https://api.cloudflare.com/client/v4" });
+    expect(() => parseConfig({ ...env, CLOUDFLARE_ACCOUNT_ID: undefined }, SERVICE_DIR)).toThrow(/CLOUDFLARE_ACCOUNT_ID is required/);
+    expect(() => parseConfig({ ...env, CLOUDFLARE_API_TOKEN: undefined }, SERVICE_DIR)).toThrow(/CLOUDFLARE_API_TOKEN .* or CLOUDFLARE_API_KEY with CLOUDFLARE_EMAIL/);
+    expect(parseConfig({ ...env, CLOUDFLARE_API_TOKEN: undefined, CLOUDFLARE_API_KEY: "k".repeat(37), CLOUDFLARE_EMAIL: "ops@example.com" }, SERVICE_DIR).cloudflare.kind).toBe("api");
+  });
+
+  it("names each bad variable and the rule it breaks", () => {
+    const attempt = () =>
+      parseConfig({ PLATFORM_PORT: "eighty", PLATFORM_NAMESPACE: "Tenants", PLATFORM_MAX_CONCURRENT_DEPLOYS: "0", PLATFORM_SITE_URL: "https://sites.example.com/", CLOUDFLARE_ACCOUNT_ID: "acme" }, SERVICE_DIR);
+    expect(attempt).toThrow(ConfigError);
+    try {
+      attempt();
+    } catch (error) {
+      const message = (error as Error).message;
+      expect(message).toMatch(/PLATFORM_PORT: PLATFORM_PORT must be a whole number/);
+      expect(message).toMatch(/PLATFORM_NAMESPACE: .*lowercase/);
+      expect(message).toMatch(/PLATFORM_MAX_CONCURRENT_DEPLOYS: .*at least 1/);
+      expect(message).toMatch(/PLATFORM_SITE_URL: .*\{tenant\}/);
+      expect(message).toMatch(/CLOUDFLARE_ACCOUNT_ID: .*32/);
+    }
+  });
+
+  it("treats empty variables as unset and resolves a relative data directory", () => {
+    const config = parseConfig({ PLATFORM_API_TOKEN: "", PLATFORM_DATA_DIR: "relative/data", CLOUDFLARE_API_BASE_URL: " " }, SERVICE_DIR);
+    expect(config.apiToken).toBeUndefined();
+    expect(config.cloudflare.kind).toBe("emulator");
+    expect(config.dataDir).toBe(path.resolve("relative/data"));
+  });
+});
