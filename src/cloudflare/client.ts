@@ -12,7 +12,7 @@ import { interpretResponse, formatSeconds, type AttemptFailure, type ResponseOut
 import { CloudflareApiError, type ApiErrorKind } from "./errors.js";
 import { exchange, ExchangeTimeoutError, type Exchanged } from "./exchange.js";
 import { redactSecrets } from "./redact.js";
-import { RateLimitWaitExceeded, type BudgetPermit, type BudgetWait, type RequestBudget } from "./request-budget.js";
+import { RateLimitWaitExceeded, type ApiBudget, type BudgetPermit, type BudgetWait } from "./request-budget.js";
 import { currentRequestObserver } from "./request-scope.js";
 import {
   backoffDelayMs,
@@ -56,9 +56,10 @@ export interface ClientOptions {
   transport?: TransportSettings;
   /**
    * The budget this client's calls are paced by. Default: the process-wide budget of this API origin and
-   * credential (budget-registry.ts), configured with `transport.budget`.
+   * credential (budget-registry.ts), configured with `transport.budget`. A worker thread's client passes the parent
+   * thread's budget through a MessagePort here (src/deploy/budget-bridge.ts).
    */
-  budget?: RequestBudget;
+  budget?: ApiBudget;
   /** Overrides `transport.idleTimeoutMs`: a request fails when no bytes move for this long. */
   idleTimeoutMs?: number;
   /** @deprecated Same as idleTimeoutMs (it was a whole-request deadline before the idle timeout replaced it). */
@@ -76,6 +77,21 @@ export interface ClientOptions {
   connections?: number;
   /** Where defaults are read from. Default process.env. */
   env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * Everything a client on another thread needs to send the same requests as this one (src/deploy/deploy-thread.ts),
+ * as plain data that crosses a postMessage. It holds the API credentials: hand it to a thread, never to a log. The
+ * client's own onRetry/onBudgetWait callbacks cannot cross; the budget is the caller's to bridge.
+ */
+export interface ClientThreadOptions {
+  baseUrl: string;
+  credentials: Credentials;
+  transport: TransportSettings;
+  idleTimeoutMs: number;
+  retry: Partial<RetryPolicy> | undefined;
+  userAgent: string;
+  connections: number;
 }
 
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
@@ -168,7 +184,7 @@ export class CloudflareClient {
   /** The resolved transport settings (deployAssets reads its upload concurrency here). */
   readonly settings: TransportSettings;
   /** The budget pacing this client's calls (shared with every client of the same origin and credential by default). */
-  readonly budget: RequestBudget;
+  readonly budget: ApiBudget;
   private readonly idleTimeoutMs: number;
   private readonly requestTimeoutMs: number | undefined;
   private readonly basePolicy: RetryPolicy;
@@ -176,6 +192,7 @@ export class CloudflareClient {
   private readonly onRetry: ((event: RetryEvent) => void) | undefined;
   private readonly onBudgetWait: ((wait: BudgetWait) => void) | undefined;
   private readonly userAgent: string;
+  private readonly connections: number;
   // Created per instance, never at module level: Pulumi serializes provider closures, and a live
   // socket pool captured from module scope cannot be serialized.
   private readonly agent: Agent;
@@ -201,9 +218,9 @@ export class CloudflareClient {
     this.budget = options.budget ?? sharedBudget(budgetKey(this.origin, credentials), this.settings.budget);
     this.userAgent = options.userAgent ?? DEFAULT_USER_AGENT;
     assertHeaderSafeText(this.userAgent, "the userAgent option");
-    const connections = CloudflareClient.positive(options.connections, DEFAULT_CONNECTIONS, "connections");
+    this.connections = CloudflareClient.positive(options.connections, DEFAULT_CONNECTIONS, "connections");
     this.agent = new Agent({
-      connections,
+      connections: this.connections,
       // Cloudflare keeps idle connections open for a while; reusing them saves a TLS handshake per bucket.
       keepAliveTimeout: 10_000,
       keepAliveMaxTimeout: 60_000,
@@ -234,6 +251,23 @@ export class CloudflareClient {
     } catch (error) {
       return { error: error as Error };
     }
+  }
+
+  /**
+   * This client's settings for a client on a worker thread (see ClientThreadOptions). Without usable API credentials
+   * it throws the error a request would, so a deploy fails before any thread is involved.
+   */
+  threadOptions(): ClientThreadOptions {
+    if ("error" in this.credentialSource) throw this.credentialSource.error;
+    return {
+      baseUrl: this.baseUrl,
+      credentials: this.credentialSource.credentials,
+      transport: this.settings,
+      idleTimeoutMs: this.idleTimeoutMs,
+      retry: this.retry,
+      userAgent: this.userAgent,
+      connections: this.connections,
+    };
   }
 
   private secrets(bearer: string | undefined): (string | undefined)[] {

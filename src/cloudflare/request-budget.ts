@@ -119,7 +119,36 @@ interface Delay {
 const DEFAULT_ANNOUNCE_AFTER_MS = 1000;
 const MAX_SERVER_POLICIES = 4;
 
-export class RequestBudget {
+/**
+ * What a CloudflareClient needs of its budget. RequestBudget is the real one; a worker thread's client gets a stand-in
+ * that asks the parent thread's RequestBudget over a MessagePort (src/deploy/budget-bridge.ts), so that every call of
+ * the process is paced by one budget, whichever thread sends it.
+ */
+export interface ApiBudget {
+  /** Whether calls with the upload JWT take a slot (the client asks this per request). */
+  readonly countsUploadCalls: boolean;
+  /** The budget in words, for error messages ("1,200 calls per 300 s …", or "off"). */
+  describe(): string;
+  /** Waits until a call may start; the permit is completed when the call's answer (or failure) is in. */
+  acquire(options: AcquireOptions): Promise<BudgetPermit>;
+  /** A 429 arrived: nothing of this budget goes for `ms`. */
+  blockFor(ms: number): void;
+  /** Called once per wait of the budget; returns the unsubscribe function. */
+  onWait(listener: (wait: BudgetWait) => void): () => void;
+  /** For tests and diagnostics (a stand-in reports the real budget's figures as of its last answer). */
+  snapshot(): BudgetSnapshot;
+}
+
+export interface BudgetSnapshot {
+  /** Counted calls in the main window. */
+  callsInWindow: number;
+  inFlight: number;
+  waiting: number;
+  /** Calls the server's Ratelimit header still allows, when it sent one. */
+  serverAllowed: number | undefined;
+}
+
+export class RequestBudget implements ApiBudget {
   private readonly now: () => number;
   private readonly announceAfterMs: number;
   private settings: BudgetSettings | undefined;
@@ -221,7 +250,7 @@ export class RequestBudget {
   }
 
   /** For tests and diagnostics: counted calls in the main window, calls in flight, calls waiting. */
-  snapshot(): { callsInWindow: number; inFlight: number; waiting: number; serverAllowed: number | undefined } {
+  snapshot(): BudgetSnapshot {
     const main = this.windows[0];
     return {
       callsInWindow: main ? this.countSince(this.now() - main.windowMs) : this.log.length - this.head,

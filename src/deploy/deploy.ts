@@ -1,5 +1,6 @@
 import { CloudflareApiError, type CloudflareClient, type RetryEvent, type ScriptResult, type ScriptTarget } from "../cloudflare/index.js";
 import type { AssetFile } from "../manifest/index.js";
+import { deployAssetsOffThread, deployThreadsAvailable } from "./deploy-thread.js";
 import { DeployError } from "./errors.js";
 import type { DeployEvent, ProgressListener } from "./progress.js";
 import { scriptFormFactory } from "./script-form.js";
@@ -23,7 +24,16 @@ export interface DeployOptions {
   concurrency?: number;
   /** Upload sessions opened at most (renewals after JWT expiry, plus the completion retry). */
   maxSessions?: number;
+  /** The clock for JWT expiry checks (tests); cannot be combined with `offThread`. */
   now?: () => number;
+  /**
+   * Run the deploy on a worker thread with a sized heap (src/deploy/deploy-thread.ts), as the Pulumi provider does:
+   * the calling process's peak memory then stays flat under the upload. The same budget, progress events (in order)
+   * and errors (same classes and fields) as on the calling thread. Only from the compiled package; from the
+   * TypeScript sources the deploy runs on the calling thread. Default false: `wfp-assets deploy` and library calls
+   * run in the calling thread, where the process's heap can be sized with Node's own flags.
+   */
+  offThread?: boolean;
 }
 
 const DEFAULT_MAX_SESSIONS = 5;
@@ -39,6 +49,10 @@ export async function deployAssets(
   request: DeployRequest,
   options: DeployOptions = {},
 ): Promise<DeployResult> {
+  if (options.offThread && deployThreadsAvailable()) {
+    if (options.now) throw new TypeError("deployAssets: the `now` option cannot cross to a deploy thread; leave out `offThread` to use it.");
+    return deployAssetsOffThread(client, request, options);
+  }
   const onProgress = options.onProgress;
   if (!onProgress) return runDeploy(client, request, options);
   // Every request of this deploy (session, buckets, script PUT, reads) reports budget waits here; the client tells

@@ -105,7 +105,10 @@ async function deployInputs(client: CloudflareClient, inputs: ProviderInputs, lo
       keepBindings: inputs.keepBindings,
       hashSalt: inputs.hashSalt,
     },
-    { onProgress: (event) => log(`${label}: ${formatDeployEvent(event)}`) },
+    // On a deploy thread with a sized heap: the engine starts this process, so its own heap cannot be sized, and its
+    // young generation, grown by decoding the inputs, would grow again under the upload (src/deploy/deploy-thread.ts).
+    // The thread's calls are still paced by this process's one API budget.
+    { onProgress: (event) => log(`${label}: ${formatDeployEvent(event)}`), offThread: true },
   );
   const outs: ProviderOutputs = {
     accountId: inputs.accountId,
