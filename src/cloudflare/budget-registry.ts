@@ -6,6 +6,8 @@
  */
 import { createHash } from "node:crypto";
 import type { Credentials } from "./config.js";
+import path from "node:path";
+import { FileBudgetLedger } from "./budget-ledger.js";
 import { RequestBudget } from "./request-budget.js";
 import type { BudgetSettings } from "./transport-settings.js";
 
@@ -23,12 +25,18 @@ export function budgetKey(origin: string, credentials: Credentials | undefined):
  * configuration wins; the record of calls already made is kept), so a reconfigured provider applies its new budget.
  */
 export function sharedBudget(key: string, settings: BudgetSettings | undefined): RequestBudget {
-  const existing = budgets.get(key);
-  if (existing) {
-    existing.configure(settings);
-    return existing;
+  let budget = budgets.get(key);
+  if (budget) budget.configure(settings);
+  else budgets.set(key, (budget = new RequestBudget(settings)));
+  const ledgerFile = settings?.shareDir ? path.join(settings.shareDir, `${createHash("sha256").update(key).digest("hex").slice(0, 32)}.log`) : undefined;
+  if (ledgerFiles.get(key) !== ledgerFile) {
+    ledgerFiles.set(key, ledgerFile);
+    // The ledger keeps call times for the longest window a budget may use (Cloudflare's is 5 minutes).
+    budget.useLedger(ledgerFile ? new FileBudgetLedger(ledgerFile, Math.max(settings!.windowMs, LEDGER_HORIZON_MS)) : undefined);
   }
-  const budget = new RequestBudget(settings);
-  budgets.set(key, budget);
   return budget;
 }
+
+/** Server policies can name a longer window than the configured one: keep ten minutes of calls at least. */
+const LEDGER_HORIZON_MS = 10 * 60 * 1000;
+const ledgerFiles = new Map<string, string | undefined>();

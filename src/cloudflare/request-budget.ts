@@ -14,6 +14,7 @@
  * call's own callback with that call's own estimate. Waits shorter than `announceAfterMs` (the steady pacing
  * between calls) are not announced.
  */
+import type { BudgetLedger } from "./budget-ledger.js";
 import { formatCount, formatDuration, formatWait } from "./durations.js";
 import { parseRateLimit, parseRateLimitPolicy } from "./rate-limit-headers.js";
 import { reservedCalls, type BudgetSettings } from "./transport-settings.js";
@@ -67,8 +68,12 @@ export class RateLimitWaitExceeded extends Error {
 export interface RequestBudgetOptions {
   /** Monotonic milliseconds. Default performance.now. */
   now?: () => number;
+  /** Wall-clock epoch milliseconds, to place other processes' calls from the ledger. Default Date.now. */
+  wallClock?: () => number;
   /** Waits shorter than this are not announced. Default 1 s. */
   announceAfterMs?: number;
+  /** Calls and 429 blocks of other processes on the same token (src/cloudflare/budget-ledger.ts). */
+  ledger?: BudgetLedger;
 }
 
 interface Window {
@@ -167,10 +172,43 @@ export class RequestBudget implements ApiBudget {
   private readonly listeners = new Set<(wait: BudgetWait) => void>();
   private nextWaitId = 1;
 
+  private readonly wallClock: () => number;
+  private ledger: BudgetLedger | undefined;
+
   constructor(settings: BudgetSettings | undefined, options: RequestBudgetOptions = {}) {
     this.now = options.now ?? (() => performance.now());
+    this.wallClock = options.wallClock ?? Date.now;
     this.announceAfterMs = options.announceAfterMs ?? DEFAULT_ANNOUNCE_AFTER_MS;
+    this.ledger = options.ledger;
     this.configure(settings);
+  }
+
+  /** Shares this budget's calls with other processes on the token from now on (or stops, with undefined). */
+  useLedger(ledger: BudgetLedger | undefined): void {
+    this.ledger = ledger;
+    this.pump();
+  }
+
+  /** Takes in what other processes recorded: their calls count in every window, their 429 blocks hold us too. */
+  private mergeLedger(now: number): void {
+    if (!this.ledger || !this.settings) return;
+    const news = this.ledger.news();
+    if (news.calls.length === 0 && news.blockedUntil === undefined) return;
+    const wallNow = this.wallClock();
+    for (const epoch of news.calls) this.insert(now - (wallNow - epoch));
+    if (news.blockedUntil !== undefined) this.blockedUntil = Math.max(this.blockedUntil, now + (news.blockedUntil - wallNow));
+  }
+
+  /** Adds a call time to the ascending log (another process's call can be older than our latest). */
+  private insert(t: number): void {
+    let lo = this.head;
+    let hi = this.log.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.log[mid]! <= t) lo = mid + 1;
+      else hi = mid;
+    }
+    this.log.splice(lo, 0, t);
   }
 
   /** New settings apply to the calls still waiting and to the next ones; the log of past calls is kept. */
@@ -241,6 +279,7 @@ export class RequestBudget implements ApiBudget {
   /** A 429 arrived: nothing of this budget goes for `ms` (Retry-After, or Cloudflare's five-minute block). */
   blockFor(ms: number): void {
     this.blockedUntil = Math.max(this.blockedUntil, this.now() + Math.max(0, ms));
+    this.ledger?.appendBlock(this.wallClock() + Math.max(0, ms));
     this.pump();
   }
 
@@ -290,6 +329,7 @@ export class RequestBudget implements ApiBudget {
 
   private record(now: number): void {
     this.log.push(now);
+    this.ledger?.append(this.wallClock());
     if (this.server) this.server.used++;
     const longest = Math.max(0, ...this.windows.map((w) => w.windowMs), ...this.policyWindows.map((w) => w.windowMs));
     const cutoff = now - longest;
@@ -425,6 +465,7 @@ export class RequestBudget implements ApiBudget {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
     const now = this.now();
+    this.mergeLedger(now);
     const waiters = [...this.queue, ...this.blockOnly];
 
     const blockLeft = this.blockedUntil - now;

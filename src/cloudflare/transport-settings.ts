@@ -6,6 +6,8 @@
  */
 import { z } from "zod";
 import { CloudflareConfigError } from "./config.js";
+import path from "node:path";
+import { defaultLedgerDir } from "./budget-ledger.js";
 import { parseDurationMs } from "./durations.js";
 
 /** Part of the budget left unused, for the dashboard, wrangler or a colleague on the same token. */
@@ -20,6 +22,8 @@ export interface BudgetSettings {
   perSecond: number | undefined;
   /** Whether upload calls authenticated by the session JWT count against the budget (undocumented; assume yes). */
   countUploadCalls: boolean;
+  /** Where processes on one token record their calls, to pace as one (src/cloudflare/budget-ledger.ts); unset = alone. */
+  shareDir?: string;
 }
 
 export interface RetrySettings {
@@ -189,6 +193,18 @@ export const TRANSPORT_SETTINGS = {
     accepted: "true or false",
     schema: refine(flag),
   },
+  apiBudgetShare: {
+    env: "WFP_ASSETS_API_BUDGET_SHARE",
+    // Processes on one token pace as one (src/cloudflare/budget-ledger.ts): a refresh after an up, parallel stacks.
+    default: "on",
+    accepted: '"on" (a folder in the cache), "off", or the folder where processes on one token record their calls',
+    schema: refine((raw) => {
+      const text = asText(raw);
+      if (typeof text !== "string" || text.trim() === "") return undefined;
+      if (OFF.test(text)) return null;
+      return /^\s*on\s*$/i.test(text) ? "default" : text.trim();
+    }),
+  },
   rateLimitWait: {
     env: "WFP_ASSETS_RATE_LIMIT_WAIT",
     // Cloudflare blocks every call for five minutes once the budget is exceeded; six rides out one block.
@@ -215,6 +231,7 @@ export const transportSettingsInputSchema = z.strictObject({
   apiBudgetReserve: inputValue,
   apiPerSecond: inputValue,
   countUploadCalls: inputValue,
+  apiBudgetShare: inputValue,
   rateLimitWait: inputValue,
 } satisfies Record<TransportSettingKey, typeof inputValue>);
 
@@ -278,6 +295,8 @@ export function resolveTransportSettings(options: { input?: TransportSettingsInp
   const reserveValue = read("apiBudgetReserve");
   const perSecond = read("apiPerSecond") ?? undefined;
   const countUploadCalls = read("countUploadCalls");
+  const share = read("apiBudgetShare");
+  const shareDir = share === null ? undefined : share === "default" ? defaultLedgerDir(env) : path.resolve(share);
   const rateLimitMaxWaitMs = read("rateLimitWait");
   if (apiBudget !== null && "calls" in reserveValue && reserveValue.calls >= apiBudget.limit) {
     throw new TransportSettingError(
@@ -291,7 +310,7 @@ export function resolveTransportSettings(options: { input?: TransportSettingsInp
     requestTimeoutMs,
     retry,
     uploadConcurrency,
-    budget: apiBudget === null ? undefined : { ...apiBudget, reserve: reserveValue, perSecond, countUploadCalls },
+    budget: apiBudget === null ? undefined : { ...apiBudget, reserve: reserveValue, perSecond, countUploadCalls, ...(shareDir ? { shareDir } : {}) },
     rateLimitMaxWaitMs,
   };
 }

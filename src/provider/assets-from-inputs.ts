@@ -7,13 +7,14 @@ import { DeployError } from "../deploy/index.js";
 const STAT_CONCURRENCY = 32;
 
 /**
- * Rebuilds the deployable file list from the `manifest` input: the program already walked,
+ * Rebuilds the deployable file list from the `manifest` input (`directory` resolved against `base`, the program's
+ * working folder, which need not be the provider's: an Automation API program runs wherever its host does): the program already walked,
  * filtered and hashed the folder, so the provider only needs each file's location and size.
  * Every file's bytes are re-hashed when its bucket is sent, so a file edited between the program
  * run and the upload is caught there ("changed during deploy"), never uploaded under a stale hash.
  */
-export async function assetsFromInputs(directory: string, hashes: Record<string, string>): Promise<BuiltManifest> {
-  const root = resolve(directory);
+export async function assetsFromInputs(directory: string, hashes: Record<string, string>, base: string = process.cwd()): Promise<BuiltManifest> {
+  const root = resolve(base, directory);
   const keys = Object.keys(hashes).sort();
   const files = new Array<AssetFile>(keys.length);
   await runPool(keys, () => STAT_CONCURRENCY, async (key, i) => {

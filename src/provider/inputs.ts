@@ -1,3 +1,4 @@
+import { isAbsolute } from "node:path";
 import { z } from "zod";
 import { checkNeedsWorker, checkWorkerSettings, deploySettingsShape, moduleContentTypeSchema, targetShape, workerSettingsShape } from "../rules/index.js";
 
@@ -60,6 +61,12 @@ export const providerInputsSchema = z
     owner: z.string().min(1).max(200).optional(),
     /** Take over an existing script that is not this stack's at create. */
     adopt: z.boolean().optional(),
+    /**
+     * The program's working folder (absolute), which `directory` and module paths are relative to. The provider's own
+     * working folder is the project's `main`, which an Automation API program need not run in. Not part of any digest:
+     * moving the project changes nothing.
+     */
+    workDir: z.string().refine(isAbsolute, { error: "workDir must be an absolute path" }).optional(),
     providerVersion: z.string().min(1),
   })
   .strict()

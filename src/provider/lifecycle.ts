@@ -89,8 +89,10 @@ export async function update(olds: ProviderOutputs, raw: Record<string, unknown>
 /** Cloudflare's PUT replaces the script (and its config) wholesale, so create and update deploy the same way. */
 async function deployInputs(client: CloudflareClient, inputs: ProviderInputs, log: LogLine): Promise<ProviderOutputs> {
   const label = labelOf(inputs);
-  const assets = await assetsFromInputs(inputs.directory, inputs.manifest);
-  const worker = inputs.worker ? await workerFromInputs(inputs.worker) : undefined;
+  // Paths are relative to the program's folder (workDir), which an Automation API program need not share with this
+  // process (whose folder is the project's `main`). State written before workDir existed resolves from here.
+  const assets = await assetsFromInputs(inputs.directory, inputs.manifest, inputs.workDir);
+  const worker = inputs.worker ? await workerFromInputs(inputs.worker, inputs.workDir) : undefined;
   log(`${label}: ${assets.fileCount} files, ${assets.totalBytes} bytes`);
   const result = await deployAssets(
     client,

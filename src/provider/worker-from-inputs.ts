@@ -5,12 +5,12 @@ import { sha256Hex } from "./canonical.js";
 import type { WorkerInput } from "./inputs.js";
 
 /** Loads module files named in the inputs and checks each against the sha256 the program recorded. */
-export async function workerFromInputs(worker: WorkerInput): Promise<WorkerSpec> {
+export async function workerFromInputs(worker: WorkerInput, base: string = process.cwd()): Promise<WorkerSpec> {
   const modules = await Promise.all(
     worker.modules.map(async (module) => {
       let content: string | Uint8Array;
       if (module.path !== undefined) {
-        const path = resolve(module.path);
+        const path = resolve(base, module.path);
         try {
           content = new Uint8Array(await readFile(path));
         } catch (error) {

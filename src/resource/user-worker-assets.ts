@@ -86,6 +86,7 @@ export class UserWorkerAssets extends pulumi.dynamic.Resource {
         // The owner marker's value (src/deploy/ownership.ts): a rename or move within this stack keeps it, so its
         // create over the same script proceeds, while another stack's create is refused unless it adopts.
         owner: `${pulumi.getProject()}/${pulumi.getStack()}`,
+        workDir: cwd,
         providerVersion: PROVIDER_VERSION,
         manifestDigest: undefined,
         fileCount: undefined,

@@ -1,3 +1,4 @@
+import { defaultLedgerDir } from "../../src/cloudflare/budget-ledger.js";
 import { describe, expect, it } from "vitest";
 import {
   CloudflareConfigError,
@@ -40,7 +41,7 @@ describe("resolveTransportSettings", () => {
       requestTimeoutMs: undefined,
       retry: { maxAttempts: 5, baseDelayMs: 500, maxDelayMs: 15_000, gatewayDelayMs: 5000 },
       uploadConcurrency: 3,
-      budget: { limit: 1200, windowMs: 300_000, reserve: { percent: 5 }, perSecond: 100, countUploadCalls: true },
+      budget: { limit: 1200, windowMs: 300_000, reserve: { percent: 5 }, perSecond: 100, countUploadCalls: true, shareDir: defaultLedgerDir({}) },
       rateLimitMaxWaitMs: 360_000,
     });
     // Every default is written in the form the variable accepts.
@@ -69,14 +70,14 @@ describe("resolveTransportSettings", () => {
       requestTimeoutMs: 1_800_000,
       retry: { maxAttempts: 8, baseDelayMs: 250, maxDelayMs: 60_000, gatewayDelayMs: 2000 },
       uploadConcurrency: 1,
-      budget: { limit: 60, windowMs: 10_000, reserve: { calls: 6 }, perSecond: undefined, countUploadCalls: false },
+      budget: { limit: 60, windowMs: 10_000, reserve: { calls: 6 }, perSecond: undefined, countUploadCalls: false, shareDir: defaultLedgerDir(env) },
       rateLimitMaxWaitMs: 900_000,
     });
     const mixed = resolveTransportSettings({ env, input: { idleTimeout: "90s", apiBudget: "1200/5m", uploadConcurrency: 4, countUploadCalls: true, apiBudgetReserve: "" } });
     expect(mixed.idleTimeoutMs).toBe(90_000);
     expect(mixed.uploadConcurrency).toBe(4);
     // An empty value counts as unset: the environment's reserve applies.
-    expect(mixed.budget).toEqual({ limit: 1200, windowMs: 300_000, reserve: { calls: 6 }, perSecond: undefined, countUploadCalls: true });
+    expect(mixed.budget).toEqual({ limit: 1200, windowMs: 300_000, reserve: { calls: 6 }, perSecond: undefined, countUploadCalls: true, shareDir: defaultLedgerDir(env) });
     expect(resolveTransportSettings({ env, input: { apiBudget: "off" } }).budget).toBeUndefined();
     expect(resolveTransportSettings({ env: {}, input: { apiBudget: false, requestTimeout: "off" } })).toMatchObject({ budget: undefined, requestTimeoutMs: undefined });
   });

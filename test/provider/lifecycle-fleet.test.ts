@@ -66,6 +66,23 @@ function inputsOf(tenant: string): Record<string, unknown> {
   };
 }
 
+describe("paths from the program's folder", () => {
+  it("resolves directory against workDir, not the provider's own folder (an Automation API program runs elsewhere)", async () => {
+    await mkdir(path.join(root, "elsewhere-site"), { recursive: true });
+    await writeFile(path.join(root, "elsewhere-site", "index.html"), "<h1>elsewhere-site</h1>");
+    const providerFolder = await mkdtemp(path.join(os.tmpdir(), "wfp-provider-cwd-"));
+    process.chdir(providerFolder);
+    try {
+      const inputs = { ...inputsOf("elsewhere-site"), workDir: root };
+      const { outs } = await create(inputs, overrides(), quiet);
+      expect(outs).toMatchObject({ fileCount: 1, hasAssets: true });
+    } finally {
+      process.chdir(root);
+      await rm(providerFolder, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("a fleet in one provider process", () => {
   it("creates without reading each script first: one listing answers for all", async () => {
     const before = await calls();
