@@ -7,7 +7,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { judge, loadAverage, median, timed } from "./lib/measure.mjs";
 import { startEmulatorProcess } from "./lib/emulator.mjs";
-import { SITE_20K } from "./lib/sites.mjs";
+import { flushWrites, SITE_20K } from "./lib/sites.mjs";
 import { wranglerDeploy, writeWranglerProject } from "./lib/wrangler.mjs";
 
 const distManifest = fileURLToPath(new URL("../dist/manifest/index.js", import.meta.url));
@@ -75,6 +75,7 @@ export async function run({ manifest, scratch, rounds, writeSyntheticSite, repoR
   // Site of small files: the common case, and the one the 0.5 × floor target is about.
   const siteRoot = path.join(scratch, "site");
   const siteFiles = writeSyntheticSite(siteRoot, SITE);
+  flushWrites();
   const siteBytes = siteFiles.length * SITE.fileSize;
   const wranglerProject = path.join(scratch, "wrangler-project");
   writeWranglerProject(wranglerProject, { scriptName: "manifest-only", assetsDirectory: siteRoot });
@@ -127,6 +128,7 @@ export async function run({ manifest, scratch, rounds, writeSyntheticSite, repoR
   // A few large files: streamed with async reads, so concurrency matters here (and only here).
   const largeRoot = path.join(scratch, "large");
   const largeFiles = writeSyntheticSite(largeRoot, LARGE);
+  flushWrites();
   const largeMiB = (largeFiles.length * LARGE.fileSize) / 1024 / 1024;
   const largeFloor = [];
   const largeBuild = Object.fromEntries(LARGE_CONCURRENCY.map((c) => [c, []]));

@@ -6,7 +6,7 @@ import path from "node:path";
 import { startEmulatorProcess } from "./lib/emulator.mjs";
 import { judge, loadAverage, median, round } from "./lib/measure.mjs";
 import { EMPTY_PROGRAM, PulumiProject, SITE_PROGRAM } from "./lib/pulumi.mjs";
-import { SITE_20K, writeSyntheticSite } from "./lib/sites.mjs";
+import { flushWrites, SITE_20K, writeSyntheticSite } from "./lib/sites.mjs";
 
 export const name = "pulumi-site";
 export const description = "20,000 × 4 KiB site as a Pulumi stack, seconds, medians (lower is better)";
@@ -22,6 +22,7 @@ function summary(run) {
 export async function run({ repoRoot, node, scratch, rounds, log }) {
   const siteRoot = path.join(scratch, "site");
   const siteFiles = writeSyntheticSite(siteRoot, SITE_20K);
+  flushWrites();
   const emulator = await startEmulatorProcess({ repoRoot, node, dataDir: path.join(scratch, "emulator") });
   try {
     await emulator.createNamespace(NAMESPACE);

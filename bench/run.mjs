@@ -30,21 +30,23 @@ const { values: args } = parseArgs({
     only: { type: "string" },
     tenants: { type: "string", default: process.env.BENCH_TENANTS },
     "rate-limit": { type: "string", default: process.env.BENCH_RATE_LIMIT ?? "on" },
+    "fleets-only": { type: "boolean", default: false },
     help: { type: "boolean", short: "h" },
   },
 });
 if (args.help) {
-  console.log(`usage: node bench/run.mjs [--rounds N] [--only NAME[,NAME…]] [--tenants N[,N…]] [--rate-limit SPEC]
+  console.log(`usage: node bench/run.mjs [--rounds N] [--only NAME[,NAME…]] [--tenants N[,N…]] [--rate-limit SPEC] [--fleets-only]
   --tenants      fleet sizes of the tenants benchmark (default 1000; env BENCH_TENANTS)
   --rate-limit   the emulator's rate limit in the tenants benchmark, and the client's budget with it: "on"
                  (Cloudflare's 1200/300, default), "off", or "N/W[,block=S]" (env BENCH_RATE_LIMIT)
+  --fleets-only  the tenants benchmark runs only the fleets (not the 200 × 100 stack and wrangler)
 benchmarks: ${BENCHMARKS.map((f) => path.basename(f, ".mjs")).join(", ")}`);
   process.exit(0);
 }
 const rounds = Number(args.rounds);
 if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a positive whole number, got ${args.rounds}`);
 const { parseFleetSizes } = await import("./tenants.mjs");
-const options = { tenants: parseFleetSizes(args.tenants), rateLimit: args["rate-limit"] };
+const options = { tenants: parseFleetSizes(args.tenants), rateLimit: args["rate-limit"], fleetsOnly: args["fleets-only"] };
 
 // One connection per request from this process (admin and stats calls to the emulators: a handful per benchmark).
 // Benchmarks block this process's event loop for long stretches (writing a 2 GiB site takes a minute of synchronous

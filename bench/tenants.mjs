@@ -1,53 +1,57 @@
-// 200 tenants × 100 files as one stack (TenantSites: one UserWorkerAssets per tenant folder): cold `pulumi up`,
-// then a no-op `pulumi up` and `pulumi preview`, each next to the same command on an empty stack in the same run.
-// For scale, wrangler deploys a few of the same tenant folders one after another (extrapolated to 200 below).
+// Fleets of tenant sites as one stack (TenantSites: one UserWorkerAssets per tenant folder), under Cloudflare's API
+// rate limit as the emulator enforces it (`--rate-limit`, default "on": 1,200 calls per 300 s, five-minute block):
+//
+// - 200 tenants × 100 files (the figures kept since the first runs): cold `pulumi up`, then no-op `pulumi preview` and
+//   `pulumi up`, each next to the same command on an empty stack; wrangler deploys a few of the same folders one after
+//   another for scale (extrapolated). About 600 calls: the budget does not make it wait.
+// - Fleets of `--tenants` (default 1,000) × 5 files (bench/lib/fleet.mjs): cold `up`, no-op `preview` and `up`,
+//   `refresh`, each with the API calls, 429s and blocks the emulator saw and its wall time against the floor the
+//   budget allows (calls ÷ 4 per second), and the state's bytes per tenant and per file.
 import path from "node:path";
+import { apiCallsBetween, parseBudget } from "./lib/api-calls.mjs";
 import { startEmulatorProcess } from "./lib/emulator.mjs";
+import { fleetEnv, NAMESPACE, runFleet, TENANTS_PROGRAM } from "./lib/fleet.mjs";
 import { loadAverage, median, round } from "./lib/measure.mjs";
 import { EMPTY_PROGRAM, PulumiProject } from "./lib/pulumi.mjs";
-import { TENANTS, writeTenantSites } from "./lib/sites.mjs";
+import { flushWrites, TENANTS, writeTenantSites } from "./lib/sites.mjs";
 import { wranglerDeploy, writeWranglerProject } from "./lib/wrangler.mjs";
 
 export const name = "tenants";
-export const description = "200 tenants × 100 files through `pulumi up`, seconds (lower is better)";
+export const description = "fleets of tenants through `pulumi up` under Cloudflare's API rate limit, seconds (lower is better)";
 
-const NAMESPACE = "tenants";
+/** Fleet sizes when `--tenants` is not given. */
+export const DEFAULT_FLEETS = [1000];
 /** Tenants wrangler deploys for the reference figure (each a separate `wrangler deploy`, as a script would). */
 const WRANGLER_SAMPLE = 5;
 
-const TENANTS_PROGRAM = `import { TenantSites } from "pulumi-wfp-assets";
+/** `--tenants 1000,2000` (or BENCH_TENANTS): the fleet sizes, each a positive whole number. */
+export function parseFleetSizes(text) {
+  if (text === undefined || text === "") return DEFAULT_FLEETS;
+  const sizes = text.split(",").map((part) => Number(part.trim()));
+  if (sizes.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`--tenants: expected fleet sizes such as 1000,2000, got ${JSON.stringify(text)}`);
+  return sizes;
+}
 
-const fleet = new TenantSites("tenants", {
-  accountId: process.env.BENCH_ACCOUNT!,
-  namespace: process.env.BENCH_NAMESPACE!,
-  sitesDirectory: process.env.BENCH_SITES_DIR!,
-});
-export const tenants = Object.keys(fleet.sites).length;
-`;
-
-export async function run({ repoRoot, node, scratch, rounds, log }) {
+async function runClassic({ repoRoot, node, scratch, rounds, log, budget }) {
   const sitesRoot = path.join(scratch, "tenants");
   const names = writeTenantSites(sitesRoot, TENANTS);
+  flushWrites();
   const files = TENANTS.tenants * TENANTS.filesPerTenant;
-  const emulator = await startEmulatorProcess({ repoRoot, node, dataDir: path.join(scratch, "emulator") });
+  const emulator = await startEmulatorProcess({ repoRoot, node, dataDir: path.join(scratch, "emulator"), rateLimit: budget?.spec ?? "off" });
   try {
     await emulator.createNamespace(NAMESPACE);
-    const env = {
-      BENCH_ACCOUNT: emulator.account,
-      BENCH_NAMESPACE: NAMESPACE,
-      BENCH_SITES_DIR: sitesRoot,
-      CLOUDFLARE_API_BASE_URL: emulator.url,
-      CLOUDFLARE_API_TOKEN: emulator.token,
-    };
+    const env = fleetEnv({ emulator, sitesRoot, budget });
     const fleet = await PulumiProject.create({ root: path.join(scratch, "fleet-stack"), name: "bench-tenants", program: TENANTS_PROGRAM, env });
     const empty = await PulumiProject.create({ root: path.join(scratch, "empty-stack"), name: "bench-empty", program: EMPTY_PROGRAM, env });
     await fleet.initStack();
     await empty.initStack();
 
-    log(`cold pulumi up of ${names.length} tenants…`);
+    log(`cold pulumi up of ${names.length} tenants × ${TENANTS.filesPerTenant} files…`);
     const coldLoad = loadAverage()[0];
     const emulatorCpuBefore = emulator.cpuSeconds();
+    const apiBefore = await emulator.apiCounters();
     const cold = await fleet.run(["up", "--yes"], { watchRss: true });
+    const coldApi = apiCallsBetween(apiBefore, await emulator.apiCounters());
     const emulatorCpuCold = round(emulator.cpuSeconds() - emulatorCpuBefore);
     const stored = await emulator.storeCounters(NAMESPACE);
     if (stored.files !== files) throw new Error(`bench sanity check: the cold up stored ${stored.files} of ${files} files`);
@@ -85,8 +89,13 @@ export async function run({ repoRoot, node, scratch, rounds, log }) {
     const figures = {
       tenants: { ...TENANTS, files },
       pulumiParallelism: "default (8)",
+      rateLimit: budget?.spec ?? "off",
       cold: {
         upSeconds: round(cold.seconds),
+        apiCalls: coldApi.calls,
+        apiCallsByRoute: coldApi.byRoute,
+        throttled429: coldApi.throttled,
+        blocks: coldApi.blocks,
         cpuSecondsAllProcesses: cold.cpuSeconds,
         emulatorCpuSeconds: emulatorCpuCold,
         loadAverage1m: coldLoad,
@@ -120,6 +129,7 @@ export async function run({ repoRoot, node, scratch, rounds, log }) {
       { measurement: "no-op pulumi up", value: med(noOp.fleetUp), baseline: med(noOp.emptyUp), ratio: figures.noOp.ratioUpToEmptyStackUp, unit: "s" },
       { measurement: "no-op pulumi preview", value: med(noOp.fleetPreview), baseline: med(noOp.emptyPreview), ratio: figures.noOp.ratioPreviewToEmptyStackPreview, unit: "s" },
       { measurement: "cold up per tenant", value: figures.cold.secondsPerTenant, unit: "s" },
+      { measurement: "cold up: API calls / 429s / blocks", value: `${coldApi.calls} / ${coldApi.throttled} / ${coldApi.blocks}`, unit: "" },
       { measurement: `reference: wrangler deploy per tenant (${wranglerSeconds.length} run one by one)`, value: round(wranglerPerTenant), unit: "s" },
       { measurement: "reference: that × 200 tenants (extrapolated)", value: figures.wranglerReference.extrapolatedSecondsFor200, ratio: round(cold.seconds / figures.wranglerReference.extrapolatedSecondsFor200), unit: "s" },
       { measurement: "provider / program peak RSS, cold up", value: `${cold.peaks.provider.peakMiB} / ${cold.peaks.program.peakMiB}`, unit: "MiB" },
@@ -130,4 +140,60 @@ export async function run({ repoRoot, node, scratch, rounds, log }) {
   } finally {
     await emulator.close();
   }
+}
+
+/** Table rows of one fleet: an operation per row, then the state. */
+function fleetRows(fleet) {
+  const label = `${fleet.tenants} × ${fleet.filesPerTenant}`;
+  const op = (title, o) => ({
+    measurement: `${label}: ${title}`,
+    value: o.seconds,
+    unit: "s",
+    "per tenant": o.secondsPerTenant,
+    "calls/tenant": o.apiCallsPerTenant,
+    "429s": o.throttled429,
+    blocks: o.blocks,
+    floor: o.floorSeconds,
+    "÷ floor": o.budgetBinds ? o.ratioToFloor : undefined,
+    target: o.target,
+    met: o.met,
+  });
+  const { coldUp, noOpPreview, noOpUp, refresh } = fleet.operations;
+  const state = fleet.state;
+  return [
+    op("cold pulumi up", coldUp),
+    op("no-op pulumi preview", noOpPreview),
+    op("no-op pulumi up", noOpUp),
+    op("pulumi refresh", refresh),
+    {
+      measurement: `${label}: state per tenant, all / fixed (the manifest left out)`,
+      value: `${round(state.bytesPerTenant, 0)} / ${round(state.fixedBytesPerTenant, 0)}`,
+      unit: "B",
+      target: "fixed ≤ 2048",
+      met: state.fixedBytesPerTenant <= 2048,
+    },
+    {
+      measurement: `${label}: of fixed, inputs + outputs (of it __provider) / Pulumi's (of it stack trace)`,
+      value: `${round(state.propertyBytesPerTenant, 0)} (${round(state.providerBytesPerTenant, 0)}) / ${round(state.fixedBytesPerTenant - state.propertyBytesPerTenant, 0)} (${round(state.stackTraceBytesPerTenant, 0)})`,
+      unit: "B",
+    },
+    { measurement: `${label}: state per file (manifest line)`, value: round(state.bytesPerFile, 1), unit: "B" },
+    {
+      measurement: `${label}: cold up CPU program / provider / engine; load`,
+      value: `${coldUp.programCpuSeconds} / ${coldUp.providerCpuSeconds} / ${coldUp.engineCpuSeconds}; ${coldUp.loadAverage1m}`,
+      unit: "s",
+    },
+  ];
+}
+
+export async function run({ repoRoot, node, scratch, rounds, log, options = {} }) {
+  const budget = parseBudget(options.rateLimit ?? "on");
+  const sizes = options.tenants ?? DEFAULT_FLEETS;
+  const classic = options.fleetsOnly ? { rows: [], figures: {} } : await runClassic({ repoRoot, node, scratch: path.join(scratch, "classic"), rounds, log, budget });
+  const fleets = [];
+  for (const count of sizes) fleets.push(await runFleet({ repoRoot, node, scratch: path.join(scratch, `fleet-${count}`), log, count, budget }));
+  return {
+    rows: [...classic.rows, ...fleets.flatMap(fleetRows)],
+    figures: { ...classic.figures, fleets, env: { PULUMI_SKIP_CHECKPOINTS: process.env.PULUMI_SKIP_CHECKPOINTS ?? null } },
+  };
 }

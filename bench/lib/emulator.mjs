@@ -3,21 +3,22 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { EMULATOR_ACCOUNT as ACCOUNT, emulatorAdmin } from "./fixtures.mjs";
-import { processCpuSeconds } from "./processes.mjs";
+import { apiCounters } from "./api-calls.mjs";
+import { processCpuSeconds, processCpuSplit } from "./processes.mjs";
 
 export { ACCOUNT };
 export const TOKEN = "bench-token-5d1c0f";
 
 /**
  * Starts `node dist/cli.js emulator` on a free port with its data in `dataDir`. `warnings` collects every stderr
- * line (with --quiet the emulator logs only warnings, such as "WARN no route" for a call it lacks).
+ * line (with --quiet the emulator logs only warnings, such as "WARN no route" for a call it lacks). `rateLimit` is
+ * the emulator's `--rate-limit` spec ("on" = Cloudflare's 1,200 calls per 300 s per token and a 300 s block;
+ * src/emulator/README.md "Rate limit"); default off.
  */
-export async function startEmulatorProcess({ repoRoot, node, dataDir, maxFiles = 100000 }) {
-  const child = spawn(
-    node,
-    [path.join(repoRoot, "dist", "cli.js"), "emulator", "--port", "0", "--data", dataDir, "--token", TOKEN, "--max-files", String(maxFiles), "--quiet"],
-    { stdio: ["ignore", "pipe", "pipe"] },
-  );
+export async function startEmulatorProcess({ repoRoot, node, dataDir, maxFiles = 100000, rateLimit }) {
+  const args = [path.join(repoRoot, "dist", "cli.js"), "emulator", "--port", "0", "--data", dataDir, "--token", TOKEN, "--max-files", String(maxFiles), "--quiet"];
+  if (rateLimit !== undefined && rateLimit !== "off") args.push("--rate-limit", rateLimit);
+  const child = spawn(node, args, { stdio: ["ignore", "pipe", "pipe"] });
   const warnings = [];
   child.stderr.setEncoding("utf8").on("data", (chunk) => {
     for (const line of chunk.split("\n")) if (line.trim() && !/shutting down$/.test(line)) warnings.push(line.trim());
@@ -50,9 +51,19 @@ export async function startEmulatorProcess({ repoRoot, node, dataDir, maxFiles =
     warnings,
     /** CPU seconds the emulator has used so far (read before and after a run for its share). */
     cpuSeconds: () => processCpuSeconds(child.pid),
-    async stats() {
+    /** { user, system } CPU seconds so far: system time is where a slow file system shows (bench/README.md). */
+    cpuSplit: () => processCpuSplit(child.pid),
+    /** GET /__emulator/stats as a whole: `accounts`, and `rateLimit` when the limit is on. */
+    async allStats() {
       const response = await fetch(`${origin}/__emulator/stats`);
-      return (await response.json()).accounts[ACCOUNT];
+      return await response.json();
+    },
+    async stats() {
+      return (await this.allStats()).accounts[ACCOUNT];
+    },
+    /** What the API has seen so far, for `apiCallsBetween` (./api-calls.mjs). */
+    async apiCounters() {
+      return apiCounters(await this.allStats(), ACCOUNT);
     },
     /** Files and bytes committed to a namespace's store so far. */
     async storeCounters(namespace) {

@@ -71,11 +71,17 @@ export function runTimed(command, args, { cwd, env, onLine, onSpawn, rusage = tr
 
 /** utime + stime of a live process in seconds (Linux /proc), or undefined when it cannot be read. */
 export function processCpuSeconds(pid) {
+  const split = processCpuSplit(pid);
+  return split === undefined ? undefined : split.user + split.system;
+}
+
+/** { user, system } CPU seconds of a live process (Linux /proc), or undefined when it cannot be read. */
+export function processCpuSplit(pid) {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
     // fields[0] is field 3 (state); utime and stime are fields 14 and 15.
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+    return { user: Number(fields[11]) / CLOCK_TICKS, system: Number(fields[12]) / CLOCK_TICKS };
   } catch {
     return undefined;
   }

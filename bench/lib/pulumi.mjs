@@ -17,12 +17,13 @@ export class PulumiProject {
   }
 
   /**
-   * A TypeScript project under `root` (an existing scratch folder): `root/project` with `program` as index.ts,
+   * A TypeScript project (or with `language: "js"`, JavaScript) under `root` (an existing scratch folder):
+   * `root/project` with `program` as index.ts (index.js),
    * `root/state` as the backend. `env` reaches every pulumi run (and so the program and the provider). The first
    * call of a bench run packs and installs the package (about 10 s, shared by every later project).
    */
-  static async create({ root, name, program, env = {} }) {
-    return new PulumiProject(await SharedProject.create({ root, name, program, env }));
+  static async create({ root, name, program, env = {}, language }) {
+    return new PulumiProject(await SharedProject.create({ root, name, program, env, language }));
   }
 
   get dir() {
@@ -32,14 +33,16 @@ export class PulumiProject {
   /**
    * Runs `pulumi <args>` and fails with its output on a non-zero exit. With `watchRss`, also polls the peak RSS of
    * the dynamic provider and program processes it starts (`peaks.provider.peakMiB`, `peaks.program.peakMiB`).
+   * `onLine(text, secondsSinceStart)` sees each output line as it arrives.
    */
-  async run(args, { watchRss = false, allowFailure = false, onSpawn } = {}) {
+  async run(args, { watchRss = false, allowFailure = false, onSpawn, onLine } = {}) {
     const command = await this.project.command(args);
     let child;
     const watcher = watchRss ? watchPeakRss(() => child?.pid, PULUMI_NODE_PROCESSES, 100) : undefined;
     const result = await runTimed(command.file, command.args, {
       cwd: command.cwd,
       env: command.env,
+      onLine,
       onSpawn: (spawned) => {
         child = spawned;
         onSpawn?.(spawned);

@@ -1,12 +1,21 @@
 // The benchmarks' sites, written on the fly into a scratch directory from the shared seeded generator
 // (test/fixtures/sites.mts): the same bytes on every run, so figures from different days hash and upload exactly
 // the same content.
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { seededRandom, writeSyntheticSite } from "./fixtures.mjs";
 import { MiB } from "./measure.mjs";
 
 export { seededRandom, writeSyntheticSite };
+
+/**
+ * Writes every dirty page back to disk (`sync`), so the kernel's writeback of a site just written does not overlap the
+ * measured run that follows (it cost the first deploy round up to 2 s of kernel time here; bench/README.md).
+ */
+export function flushWrites() {
+  execFileSync("sync");
+}
 
 /** The 20,000 × 4 KiB site of the issue: 100 directories, five text extensions. */
 export const SITE_20K = { directories: 100, filesPerDirectory: 200, fileSize: 4096, extensions: ["html", "css", "js", "json", "txt"], seed: 20261122 };
@@ -75,13 +84,19 @@ function writePooledFile(file, size, label, pool, offset) {
 /** 200 tenants × 100 files: `<root>/tenant-NNN/public/…`, every file unique (a cold deploy uploads all of them). */
 export const TENANTS = { tenants: 200, filesPerTenant: 100, fileSize: 4096, seed: 200100 };
 
+/** The fleet of issue 12: small sites (5 × 4 KiB in one folder), 1,000 or more of them; `tenants` set per run. */
+export const FLEET = { filesPerTenant: 5, directories: 1, fileSize: 4096, seed: 500500 };
+
+/** `spec.directories` (default 4) folders per tenant, `filesPerTenant` split evenly between them. */
 export function writeTenantSites(root, spec = TENANTS) {
+  const directories = spec.directories ?? 4;
+  if (spec.filesPerTenant % directories !== 0) throw new Error(`writeTenantSites: ${spec.filesPerTenant} files do not split into ${directories} folders`);
   const names = [];
   for (let t = 0; t < spec.tenants; t++) {
     const name = `tenant-${String(t).padStart(3, "0")}`;
     writeSyntheticSite(path.join(root, name, "public"), {
-      directories: 4,
-      filesPerDirectory: spec.filesPerTenant / 4,
+      directories,
+      filesPerDirectory: spec.filesPerTenant / directories,
       fileSize: spec.fileSize,
       extensions: ["html", "css", "js", "json", "txt"],
       seed: spec.seed + t,
