@@ -17,3 +17,11 @@ export class DeployError extends Error {
     super(message, options);
   }
 }
+
+/** What to do about a 401/403 from any route: the same words wherever the API refuses the credentials. */
+export function credentialAdvice(accountId: string): string {
+  return (
+    `check that the API token is valid and may edit Workers scripts of account ${accountId} ` +
+    "(it comes from the `cloudflare:apiToken` stack config or CLOUDFLARE_API_TOKEN)"
+  );
+}

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { CloudflareApiError, routes, type CloudflareClient, type ScriptTarget } from "../cloudflare/index.js";
 import { NamespaceNotFoundError } from "./observe.js";
-import { DeployError } from "./errors.js";
+import { credentialAdvice, DeployError } from "./errors.js";
 
 /**
  * One item of `GET …/dispatch/namespaces/{ns}/scripts` (doc §8, §15.1). Cloudflare's examples read only `id`,
@@ -46,7 +46,8 @@ export async function listNamespaceScripts(client: CloudflareClient, accountId: 
     } catch (error) {
       if (error instanceof CloudflareApiError && error.status === 404) throw new NamespaceNotFoundError("read", target, error, "its scripts");
       if (error instanceof CloudflareApiError) {
-        throw new DeployError("read", `Listing the scripts of dispatch namespace "${namespace}" failed: ${error.message}`, error.status, { cause: error });
+        const advice = error.status === 401 || error.status === 403 ? `. To fix it, ${credentialAdvice(accountId)}` : "";
+        throw new DeployError("read", `Listing the scripts of dispatch namespace "${namespace}" failed: ${error.message}${advice}`, error.status, { cause: error });
       }
       throw error;
     }

@@ -8,7 +8,7 @@ import {
   type CloudflareClient,
   type ScriptTarget,
 } from "../cloudflare/index.js";
-import { DeployError } from "./errors.js";
+import { credentialAdvice, DeployError } from "./errors.js";
 import { describeTarget, toScriptInfo } from "./script.js";
 import type { LiveScript } from "./types.js";
 
@@ -48,7 +48,8 @@ function readError(step: "read" | "delete", target: ScriptTarget, error: Cloudfl
     error.status === 404
       ? ` Cloudflare answered 404 without saying the script is missing (codes ${error.codes.join(", ") || "none"}), so this is not treated as "already gone".`
       : "";
-  return new DeployError(step, `${what} the script ${describeTarget(target)} failed: ${error.message}.${unexplained404}`, error.status, { cause: error });
+  const advice = error.status === 401 || error.status === 403 ? ` To fix it, ${credentialAdvice(target.accountId)}.` : "";
+  return new DeployError(step, `${what} the script ${describeTarget(target)} failed: ${error.message}.${unexplained404}${advice}`, error.status, { cause: error });
 }
 
 /**

@@ -8,7 +8,7 @@ import {
   type UploadSessionResult,
 } from "../cloudflare/index.js";
 import type { Manifest } from "../manifest/index.js";
-import { DeployError } from "./errors.js";
+import { credentialAdvice, DeployError } from "./errors.js";
 import { describeTarget } from "./script.js";
 
 export interface UploadSession {
@@ -77,12 +77,7 @@ export async function openUploadSession(
  * account script, the account) is missing or invisible to the token, so "run it again" would only repeat it.
  */
 function sessionFailureFix(error: CloudflareApiError, target: ScriptTarget): string {
-  if (error.status === 401 || error.status === 403) {
-    return (
-      `check that the API token is valid and may edit Workers scripts of account ${target.accountId} ` +
-      "(it comes from the `cloudflare:apiToken` stack config or CLOUDFLARE_API_TOKEN)"
-    );
-  }
+  if (error.status === 401 || error.status === 403) return credentialAdvice(target.accountId);
   if (error.status === 404) {
     return target.namespace
       ? `the dispatch namespace "${target.namespace}" does not exist in account ${target.accountId} (or the token cannot see it): ` +

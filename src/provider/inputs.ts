@@ -77,12 +77,17 @@ export type WorkerModuleInput = z.infer<typeof workerModuleInputSchema>;
 export type WorkerInput = z.infer<typeof workerInputSchema>;
 export type AssetConfigInput = NonNullable<ProviderInputs["assetConfig"]>;
 
-/** Outputs the provider records in state; the per-file manifest is deliberately not among them. */
+/**
+ * Outputs the provider records in state. The per-file manifest is deliberately not among them (it is an input), and
+ * every field costs bytes per tenant in every checkpoint of a fleet: only what read/delete/diff need, and what the
+ * resource documents.
+ */
 export interface ProviderOutputs {
   accountId: string;
   namespace?: string;
   scriptName: string;
-  directory: string;
+  /** Written by 0.1.x; no longer recorded (paths live in the inputs). */
+  directory?: string;
   manifestDigest: string;
   /** Digest of every deploy-relevant input except the manifest: worker, config, tags, salt… */
   settingsDigest: string;
@@ -91,13 +96,16 @@ export interface ProviderOutputs {
   uploadedFiles: number;
   uploadedBytes: number;
   scriptId: string;
-  /** As observed (refresh updates it); differs from deployedEtag after an out-of-band redeploy. */
+  /** As last observed: set by the deploy, updated by refresh. */
   etag: string;
-  deployedEtag: string;
   modifiedOn: string;
   hasAssets: boolean;
   providerVersion: string;
-  /** `modified_on` of this resource's own last deploy; `modifiedOn` is the one last observed (refresh updates it). */
+  /**
+   * What this resource deployed, kept only once a refresh observed something else live (drift); the next deploy
+   * clears them. (0.1.x and 0.2 development builds recorded them always, equal to etag/modifiedOn.)
+   */
+  deployedEtag?: string;
   deployedModifiedOn?: string;
   /** The owner marker this resource's last deploy set (absent in state written before the marker existed). */
   owner?: string;

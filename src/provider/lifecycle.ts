@@ -3,16 +3,19 @@
  * of src/deploy/ownership.ts so that no Pulumi path — rename, move, replace, a second stack, destroy after a hand
  * deploy — deletes or overwrites a site this resource does not own.
  */
-import type { CloudflareClient } from "../cloudflare/index.js";
+import type { CloudflareClient, ScriptTarget } from "../cloudflare/index.js";
 import {
   decideCreate,
   decideDelete,
   decideUpdate,
   deleteScript,
+  DeployError,
   deployAssets,
   formatDeployEvent,
   getScript,
+  NamespaceNotFoundError,
   tagsWithOwner,
+  type LiveScript,
 } from "../deploy/index.js";
 import { describeTarget } from "../deploy/script.js";
 import { assetsFromInputs } from "./assets-from-inputs.js";
@@ -58,8 +61,7 @@ export async function create(raw: Record<string, unknown>, overrides: ProviderCo
   return withClient(overrides, async (client) => {
     // A namespace listing shared by the stack's creates answers "does it exist?" for all of them at once; only a script
     // that exists is read for its owner tag.
-    const known = await listedScript(client, target);
-    const live = known !== undefined && known.listed === undefined ? undefined : await getScript(client, target);
+    const live = await existingScript(client, target);
     const decision = decideCreate(target, live, inputs.owner ?? "", inputs.adopt ?? false);
     if (decision.kind === "refuse") throw new ScriptOwnershipError(decision.message);
     if (decision.kind === "same-stack") {
@@ -77,13 +79,42 @@ export async function update(olds: ProviderOutputs, raw: Record<string, unknown>
   const target = targetOf(inputs);
   return withClient(overrides, async (client) => {
     // Unchanged since this resource last deployed or refreshed it (same modified_on): still ours, no need to read it.
-    const known = await listedScript(client, target);
-    const unchanged = unchangedSince(known?.listed, olds.modifiedOn);
-    const live = unchanged ? undefined : await getScript(client, target);
+    const live = await beforeAnyChange(async () => {
+      const known = await listedScript(client, target).catch(absentIfNamespaceMissing);
+      return unchangedSince(known?.listed, olds.modifiedOn) ? undefined : getScript(client, target).catch(absentIfNamespaceMissing);
+    });
     const decision = decideUpdate(target, live, { previous: olds.owner, next: inputs.owner ?? "" }, inputs.adopt ?? false);
     if (decision.kind === "refuse") throw new ScriptOwnershipError(decision.message);
     return { outs: await deployInputs(client, inputs, log) };
   });
+}
+
+/**
+ * The script a create would overwrite, if any. A namespace listing shared by the stack's creates answers "does it
+ * exist?" for all of them at once; only a script that exists is read for its owner tag. A missing namespace means no
+ * script either: the deploy's own first call then says what to do about the namespace.
+ */
+async function existingScript(client: CloudflareClient, target: ScriptTarget): Promise<LiveScript | undefined> {
+  return beforeAnyChange(async () => {
+    const known = await listedScript(client, target).catch(absentIfNamespaceMissing);
+    if (known !== undefined && known.listed === undefined) return undefined;
+    return getScript(client, target).catch(absentIfNamespaceMissing);
+  });
+}
+
+/** A failure while looking before deploying: say that nothing was touched, as the deploy's own early failures do. */
+async function beforeAnyChange<T>(look: () => Promise<T>): Promise<T> {
+  try {
+    return await look();
+  } catch (error) {
+    if (!(error instanceof DeployError)) throw error;
+    throw new DeployError(error.step, `${error.message} Nothing was attached, so the live worker was not changed.`, error.status, { cause: error });
+  }
+}
+
+function absentIfNamespaceMissing(error: unknown): undefined {
+  if (error instanceof NamespaceNotFoundError) return undefined;
+  throw error;
 }
 
 /** Cloudflare's PUT replaces the script (and its config) wholesale, so create and update deploy the same way. */
@@ -116,7 +147,6 @@ async function deployInputs(client: CloudflareClient, inputs: ProviderInputs, lo
     accountId: inputs.accountId,
     namespace: inputs.namespace,
     scriptName: inputs.scriptName,
-    directory: inputs.directory,
     manifestDigest: manifestInputDigest(inputs.manifest),
     settingsDigest: settingsDigest(inputs),
     fileCount: result.fileCount,
@@ -125,9 +155,7 @@ async function deployInputs(client: CloudflareClient, inputs: ProviderInputs, lo
     uploadedBytes: result.uploadedBytes,
     scriptId: result.script.id,
     etag: result.script.etag,
-    deployedEtag: result.script.etag,
     modifiedOn: result.script.modifiedOn,
-    deployedModifiedOn: result.script.modifiedOn,
     hasAssets: result.script.hasAssets,
     providerVersion: inputs.providerVersion,
     owner: inputs.owner,
@@ -148,9 +176,13 @@ export async function read(id: string, props: ProviderOutputs, overrides: Provid
     if (unchangedSince(known?.listed, props.modifiedOn)) return { id, props };
     const live = await getScript(client, target);
     if (!live) return {};
+    // What this resource deployed is kept aside only once refresh sees something else live (drift): until then it is
+    // the same as what was observed, and state stays one copy leaner per tenant.
+    const drifted = live.etag !== props.etag || live.modifiedOn !== props.modifiedOn;
+    const deployed = drifted ? { deployedEtag: props.deployedEtag ?? props.etag, deployedModifiedOn: props.deployedModifiedOn ?? props.modifiedOn } : {};
     return {
       id,
-      props: toPlainJson({ ...props, scriptId: live.id, etag: live.etag, modifiedOn: live.modifiedOn, hasAssets: live.hasAssets }),
+      props: toPlainJson({ ...props, ...deployed, scriptId: live.id, etag: live.etag, modifiedOn: live.modifiedOn, hasAssets: live.hasAssets }),
     };
   });
 }

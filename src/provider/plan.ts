@@ -93,7 +93,7 @@ export function diff(olds: Partial<ProviderOutputs>, news: Record<string, unknow
     reasons.push("settings changed");
   }
   if (olds.providerVersion !== news.providerVersion) reasons.push("provider version changed");
-  if (olds.etag !== olds.deployedEtag) reasons.push("redeployed out of band (etag differs)");
+  if (olds.deployedEtag !== undefined && olds.etag !== olds.deployedEtag) reasons.push("redeployed out of band (etag differs)");
   else if (olds.deployedModifiedOn !== undefined && olds.modifiedOn !== olds.deployedModifiedOn) {
     reasons.push("redeployed out of band (modified_on differs)");
   }

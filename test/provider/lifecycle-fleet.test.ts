@@ -13,6 +13,7 @@ import { startEmulator, type RunningEmulator } from "../../src/emulator/index.js
 import { buildManifest, hashAssetBytes } from "../../src/manifest/index.js";
 import type { ProviderOutputs } from "../../src/provider/inputs.js";
 import { create, read } from "../../src/provider/lifecycle.js";
+import { diff } from "../../src/provider/plan.js";
 import { clearSnapshots } from "../../src/provider/namespace-snapshots.js";
 
 const ACCOUNT = "0123456789abcdef0123456789abcdef";
@@ -107,6 +108,12 @@ describe("a fleet in one provider process", () => {
     expect(used).toEqual({ "GET namespace-scripts": 1, "GET namespace-script": 1 });
     const changed = results[TENANTS.indexOf("t-3")]!.props!;
     expect(changed.modifiedOn).not.toBe(outputs.get("t-3")!.modifiedOn);
+    // What this resource deployed is kept aside only on drift, and then the plan is an update.
+    expect(changed.deployedModifiedOn).toBe(outputs.get("t-3")!.modifiedOn);
+    expect(diff(changed, { ...inputsOf("t-3"), providerVersion: "test" }).reasons).toContain("redeployed out of band (modified_on differs)");
+    const unchanged = results[TENANTS.indexOf("t-1")]!.props!;
+    expect(unchanged).not.toHaveProperty("deployedModifiedOn");
+    expect(diff(unchanged, inputsOf("t-1")).changes).toBe(false);
     expect(results.filter((r) => r.props?.modifiedOn === outputs.get(r.props!.scriptName)!.modifiedOn)).toHaveLength(TENANTS.length - 1);
   });
 
