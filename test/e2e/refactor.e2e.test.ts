@@ -49,6 +49,9 @@ const site = new UserWorkerAssets("site", {
   directory: "public",
   tags: c.getObject<string[]>("tags"),
 }, { parent });
+if (c.getBoolean("duplicate")) {
+  new UserWorkerAssets("copy", { accountId: c.require("accountId"), namespace: c.require("namespace"), scriptName: "moving", directory: "public" });
+}
 export const etag = site.etag;
 `;
 
@@ -196,6 +199,15 @@ describe("moving a resource into a component, and its tags", { timeout: 300_000 
     await moving.writeStackConfig({ "move:accountId": ACCOUNT, "move:namespace": NS, "move:wrapped": "true", "move:tags": [] });
     await moving.ok(["up", "--yes"]);
     expect(await liveTags()).toEqual(["wfp-owner=wfp-move/dev"]);
+  });
+
+  it("refuses a second resource of the program deploying the same script, naming both", async () => {
+    await moving.ok(["config", "set", "move:duplicate", "true"]);
+    const preview = await moving.pulumi(["preview"]);
+    expect(preview.code).not.toBe(0);
+    expect(preview.output).toMatch(/the script "moving" in dispatch namespace "tenants" is already deployed by the resource "(site|copy)" of this program/);
+    await moving.ok(["config", "rm", "move:duplicate"]);
+    expect(await served("moving")).toBe("<h1>moving</h1>");
   });
 
   it("refuses the owner tag's prefix and an eighth tag at preview", async () => {
