@@ -205,7 +205,7 @@ export async function remove(props: ProviderOutputs, overrides: ProviderConfig):
     if (decision.kind === "leave") {
       await warn(
         `Left the script ${describeTarget(target)} in place instead of deleting it: ${decision.reason}. ` +
-          "Its site keeps serving; this resource is gone from the stack. (Delete the script yourself if nobody needs it.)",
+          "Its site keeps serving and this resource is gone from the stack; if no resource of any stack manages the script any more, delete it yourself.",
       );
     }
   });
