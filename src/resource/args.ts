@@ -63,7 +63,11 @@ export interface UserWorkerAssetsArgs {
    * @default undefined (account worker)
    */
   namespace?: pulumi.Input<string>;
-  /** Name of the user worker (script). @example "tenant-acme" */
+  /**
+   * Name of the user worker (script): 1–63 of `a-z 0-9 - _`. Changing it replaces the worker (the new one is created
+   * before the old one is deleted).
+   * @example "tenant-acme"
+   */
   scriptName: pulumi.Input<string>;
   /**
    * Folder of static files, relative to the project folder or absolute. Its root `.assetsignore`
@@ -71,9 +75,15 @@ export interface UserWorkerAssetsArgs {
    * @example "sites/acme/dist"
    */
   directory: pulumi.Input<string>;
-  /** Worker code that runs with the assets. Omit for an assets-only worker. */
+  /**
+   * Worker code that runs with the assets. Omit for an assets-only worker.
+   * @default undefined (assets only)
+   */
   worker?: pulumi.Input<UserWorkerArgs>;
-  /** How assets are served. */
+  /**
+   * How assets are served. Sent in full with every deploy (Cloudflare replaces it wholesale).
+   * @default Cloudflare's defaults (auto-trailing-slash, no not-found handling)
+   */
   assetConfig?: pulumi.Input<AssetConfigArgs>;
   /**
    * More ignore patterns (gitignore syntax), on top of `.assetsignore`.

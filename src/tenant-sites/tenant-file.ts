@@ -14,16 +14,27 @@ export interface TenantSettings {
   scriptName?: string;
   /** Asset folder inside the tenant folder. @default "public" */
   publicDirectory?: string;
-  /** Worker code; `mainModule`/`modules` paths are relative to the tenant folder. */
+  /**
+   * Worker code; `mainModule`/`modules` paths are relative to the tenant folder and must stay inside it.
+   * @default undefined (an assets-only worker)
+   */
   worker?: UserWorkerArgs;
+  /** How the assets are served (see `UserWorkerAssetsArgs.assetConfig`). @default Cloudflare's defaults */
   assetConfig?: AssetConfigArgs;
+  /** More ignore patterns (gitignore syntax), on top of the public folder's `.assetsignore`. @default [] */
   ignore?: string[];
+  /**
+   * Salt mixed into this tenant's file hashes, so it never shares stored objects with another tenant.
+   * @default undefined (wrangler-compatible hashes)
+   */
   hashSalt?: string;
+  /** Script tags, at most 7 (see `UserWorkerAssetsArgs.tags`). @default [] */
   tags?: string[];
+  /** Compatibility date of an assets-only tenant (with `worker`, use `worker.compatibilityDate`). @example "2025-06-01" */
   compatibilityDate?: string;
   /** Take over an existing script that is not this stack's (see `UserWorkerAssetsArgs.adopt`). @default false */
   adopt?: boolean;
-  /** Binding types of the live version that survive every deploy (see `UserWorkerAssetsArgs.keepBindings`). */
+  /** Binding types of the live version that survive every deploy (see `UserWorkerAssetsArgs.keepBindings`). @default [] */
   keepBindings?: string[];
 }
 

@@ -4,14 +4,19 @@ import { UserWorkerAssets } from "../resource/user-worker-assets.js";
 import { assertDistinctScripts, listTenants, readTenantFile, tenantPaths, TenantSettingsError, type TenantSettings } from "./tenant-file.js";
 
 export interface TenantSitesArgs {
+  /** Cloudflare account id (32 hex). */
   accountId: pulumi.Input<string>;
-  /** Dispatch namespace all tenants deploy into. */
+  /** Dispatch namespace all tenants deploy into (it must exist). */
   namespace: pulumi.Input<string>;
-  /** Folder with one sub-folder per tenant. @example "examples/tenant-sites" */
+  /**
+   * Folder with one sub-folder per tenant (each with `public/` and an optional `tenant.json`), relative to the project
+   * folder or absolute. Sub-folders starting with "." or "_" are skipped.
+   * @example "examples/tenant-sites"
+   */
   sitesDirectory: string;
-  /** Settings by tenant folder name; merged over the folder's `tenant.json`. */
+  /** Settings by tenant folder name; merged over the folder's `tenant.json`. @default {} */
   tenants?: Record<string, TenantSettings>;
-  /** Settings every tenant starts from. */
+  /** Settings every tenant starts from (tenant.json and `tenants` win). @default {} */
   defaults?: TenantSettings;
 }
 
