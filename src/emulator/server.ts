@@ -32,6 +32,8 @@ export function createEmulatorServer(core: EmulatorCore, sites: SiteServer = new
     router.add({ method: route.method, pattern: route.pattern, value: route });
   }
   const stalls = new Set<NodeJS.Timeout>();
+  /** Aborted by stop(): latency faults end at once, so close() never waits out a long injected delay. */
+  const closing = new AbortController();
   const inFlight = new Set<Promise<void>>();
 
   const server = http.createServer((req, res) => {
@@ -77,7 +79,20 @@ export function createEmulatorServer(core: EmulatorCore, sites: SiteServer = new
     if (account) core.recorder.countRequest(account, route.id);
 
     const decision = core.faults.decide(route.id);
-    if (decision.latencyMs > 0) await sleep(decision.latencyMs);
+    if (decision.latencyMs > 0) {
+      try {
+        await sleep(decision.latencyMs, undefined, { signal: closing.signal });
+      } catch {
+        res.destroy();
+        return;
+      }
+      // A client that hung up during the delay gets nothing more: like a request lost on the way, it never reached the
+      // API, and reading its half-sent body would wait for bytes that never come.
+      if (req.socket.destroyed) {
+        res.destroy();
+        return;
+      }
+    }
     const ctx: RequestContext = {
       req,
       url,
@@ -114,6 +129,7 @@ export function createEmulatorServer(core: EmulatorCore, sites: SiteServer = new
     server,
     /** Cancels stalls, waits for handlers still running (their sockets are already gone), stops the sites' workerd. */
     stop: async () => {
+      closing.abort();
       for (const t of stalls) clearTimeout(t);
       stalls.clear();
       await Promise.allSettled([...inFlight]);

@@ -31,4 +31,28 @@ describe("a client that hangs up while its upload waits out a latency fault", ()
     const closed = await Promise.race([emu.close().then(() => "closed"), new Promise((r) => setTimeout(() => r("hung"), 5000))]);
     expect(closed).toBe("closed");
   });
+
+  it("close() during a long latency fault does not wait it out, even for a client that hung up", async () => {
+    const { emu, client } = await start({ faults: "upload=latency:20000" });
+    await client.call("POST", `/accounts/${ACCOUNT}/workers/dispatch/namespaces`, { json: { name: "slow" } });
+    const file = asset("slow", "txt");
+    const session = await client.session({ namespace: "slow" }, "s", manifestOf({ "/a.txt": file }));
+    const url = new URL(`${emu.url}/accounts/${ACCOUNT}/workers/assets/upload?base64=true`);
+    await new Promise<void>((resolve) => {
+      const socket = connect(Number(url.port), url.hostname, () => {
+        socket.write(
+          `POST ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\nAuthorization: Bearer ${session.body.result!.jwt}\r\n` +
+            `Content-Type: multipart/form-data; boundary=x\r\nContent-Length: 1000\r\n\r\n--x\r\n`,
+        );
+        setTimeout(() => {
+          socket.destroy();
+          resolve();
+        }, 50);
+      });
+    });
+    const started = Date.now();
+    const closed = await Promise.race([emu.close().then(() => "closed"), new Promise((r) => setTimeout(() => r("hung"), 5000))]);
+    expect(closed).toBe("closed");
+    expect(Date.now() - started).toBeLessThan(3000);
+  });
 });
