@@ -4,7 +4,7 @@
  * lives here, where it is tested without the engine: pure decisions in plan.ts, I/O in lifecycle.ts.
  */
 import type { ProviderOutputs } from "./inputs.js";
-import { create, read, remove, update } from "./lifecycle.js";
+import { create, providerLog, read, remove, update } from "./lifecycle.js";
 import { check, diff } from "./plan.js";
 import { credentialFailures, readProviderConfig, type ConfigReader, type ProviderConfig } from "./settings.js";
 
@@ -14,7 +14,6 @@ import { credentialFailures, readProviderConfig, type ConfigReader, type Provide
  */
 let overrides: ProviderConfig = {};
 
-const log = (line: string): void => console.log(line);
 
 /** What the serialized provider's methods (src/provider/shell.ts) call. */
 export const provider = {
@@ -35,11 +34,11 @@ export const provider = {
   },
 
   create(inputs: Record<string, unknown>): Promise<{ id: string; outs: ProviderOutputs }> {
-    return create(inputs, overrides, log);
+    return create(inputs, overrides, providerLog);
   },
 
   update(olds: Record<string, unknown>, news: Record<string, unknown>): Promise<{ outs: ProviderOutputs }> {
-    return update(olds as unknown as ProviderOutputs, news, overrides, log);
+    return update(olds as unknown as ProviderOutputs, news, overrides, providerLog);
   },
 
   read(id: string, props: Record<string, unknown>): Promise<{ id?: string; props?: ProviderOutputs }> {

@@ -42,11 +42,14 @@ function labelOf(inputs: { namespace?: string; scriptName: string }): string {
   return inputs.namespace ? `${inputs.namespace}/${inputs.scriptName}` : inputs.scriptName;
 }
 
-/** Budget waits of reads and deletes (which have no deploy to report them) go to the provider's output too. */
-const processLog: LogLine = (line) => console.log(line);
+/**
+ * What the provider prints shows in `pulumi up` as info lines: progress of deploys, and budget waits of reads and
+ * deletes (which have no deploy to report them).
+ */
+export const providerLog: LogLine = (line) => console.log(line);
 
 async function withClient<T>(overrides: ProviderConfig, work: (client: CloudflareClient) => Promise<T>): Promise<T> {
-  const client = createClient(overrides, processLog);
+  const client = createClient(overrides, providerLog);
   try {
     return await work(client);
   } finally {
@@ -59,9 +62,7 @@ export async function create(raw: Record<string, unknown>, overrides: ProviderCo
   const target = targetOf(inputs);
   const label = labelOf(inputs);
   return withClient(overrides, async (client) => {
-    // A namespace listing shared by the stack's creates answers "does it exist?" for all of them at once; only a script
-    // that exists is read for its owner tag.
-    const live = await existingScript(client, target);
+    const live = await scriptToOverwrite(client, target);
     const decision = decideCreate(target, live, inputs.owner ?? "", inputs.adopt ?? false);
     if (decision.kind === "refuse") throw new ScriptOwnershipError(decision.message);
     if (decision.kind === "same-stack") {
@@ -78,11 +79,7 @@ export async function update(olds: ProviderOutputs, raw: Record<string, unknown>
   const inputs = parseInputs(raw);
   const target = targetOf(inputs);
   return withClient(overrides, async (client) => {
-    // Unchanged since this resource last deployed or refreshed it (same modified_on): still ours, no need to read it.
-    const live = await beforeAnyChange(async () => {
-      const known = await listedScript(client, target).catch(absentIfNamespaceMissing);
-      return unchangedSince(known?.listed, olds.modifiedOn) ? undefined : getScript(client, target).catch(absentIfNamespaceMissing);
-    });
+    const live = await scriptToOverwrite(client, target, olds.modifiedOn);
     const decision = decideUpdate(target, live, { previous: olds.owner, next: inputs.owner ?? "" }, inputs.adopt ?? false);
     if (decision.kind === "refuse") throw new ScriptOwnershipError(decision.message);
     return { outs: await deployInputs(client, inputs, log) };
@@ -90,14 +87,17 @@ export async function update(olds: ProviderOutputs, raw: Record<string, unknown>
 }
 
 /**
- * The script a create would overwrite, if any. A namespace listing shared by the stack's creates answers "does it
- * exist?" for all of them at once; only a script that exists is read for its owner tag. A missing namespace means no
- * script either: the deploy's own first call then says what to do about the namespace.
+ * The live script a create or update would overwrite, read for its owner tag — or undefined when there is nothing to
+ * check: no such script, or (for an update) one the namespace listing shows unchanged since this resource last
+ * deployed or refreshed it (`recordedModifiedOn`). The listing is shared by the stack's resources, so a fleet reads
+ * one script only where one exists or changed. A missing namespace means no script either: the deploy's own first
+ * call then says what to do about the namespace.
  */
-async function existingScript(client: CloudflareClient, target: ScriptTarget): Promise<LiveScript | undefined> {
+async function scriptToOverwrite(client: CloudflareClient, target: ScriptTarget, recordedModifiedOn?: string): Promise<LiveScript | undefined> {
   return beforeAnyChange(async () => {
     const known = await listedScript(client, target).catch(absentIfNamespaceMissing);
     if (known !== undefined && known.listed === undefined) return undefined;
+    if (unchangedSince(known?.listed, recordedModifiedOn)) return undefined;
     return getScript(client, target).catch(absentIfNamespaceMissing);
   });
 }
