@@ -34,6 +34,7 @@ export const RouteId = {
   getSubdomain: "GET subdomain",
   getScriptSubdomain: "GET account-script-subdomain",
   postScriptSubdomain: "POST account-script-subdomain",
+  getWorker: "GET worker",
   verifyToken: "GET /user/tokens/verify",
 } as const;
 

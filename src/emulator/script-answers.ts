@@ -98,6 +98,32 @@ export function settingsAnswer(record: ScriptRecord): Json {
   return out;
 }
 
+/**
+ * SDK `workers.beta.workers.Worker` — `GET /accounts/{a}/workers/workers/{worker}`, Cloudflare's newer Workers API.
+ * Wrangler 4.16x reads `subdomain` from it after every account deploy (`getWorkerSubdomain`: `enabled`,
+ * `previews_enabled`, and `url` / `preview_url_suffix` for the hosts it prints). The emulator's account owns the
+ * workers.dev subdomain `subdomain` (what `GET …/workers/subdomain` answers) and keeps every Worker's workers.dev
+ * route and previews on, as `GET …/scripts/{s}/subdomain` says; it has no custom domains, Durable Objects, queues or
+ * service bindings, so `references` is empty. A Worker's id is its name, as in every other script answer.
+ */
+export function workerAnswer(record: ScriptRecord, subdomain: string): Json {
+  const observability = record.settings.observability;
+  return {
+    id: record.name,
+    name: record.name,
+    created_on: record.createdOn,
+    updated_on: record.modifiedOn,
+    deployed_on: record.modifiedOn,
+    logpush: record.settings.logpush === true,
+    observability: isObject(observability) ? observability : { enabled: false },
+    references: { dispatch_namespace_outbounds: [], domains: [], durable_objects: [], queues: [], workers: [] },
+    subdomain: { enabled: true, previews_enabled: true, url: `https://${record.name}.${subdomain}.workers.dev`, preview_url_suffix: `-${record.name}.${subdomain}.workers.dev` },
+    tags: record.tags,
+    // The Workers API names a tail consumer by its Worker's name; the script settings call that `service`.
+    tail_consumers: tailConsumers(record).flatMap((c) => (isObject(c) && typeof c.service === "string" ? [{ name: c.service }] : [])),
+  };
+}
+
 /** SDK `workers.scripts.ScriptSetting` — `GET`/`PATCH …/scripts/{s}/script-settings`. */
 export function scriptSettingAnswer(record: ScriptRecord): Json {
   const out: Json = { logpush: record.settings.logpush === true, tags: record.tags, tail_consumers: tailConsumers(record) };

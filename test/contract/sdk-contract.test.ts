@@ -21,6 +21,7 @@ import {
   scriptSettingSchema,
   scriptUpdateSchema,
   sessionSchema,
+  workerSchema,
 } from "./sdk-schemas.js";
 
 const NS = "sdk-ns";
@@ -140,6 +141,13 @@ describe("the official SDK against the emulator", () => {
     const items = [];
     for await (const item of cf.workers.scripts.list({ account_id: ACCOUNT })) items.push(expectConforms(scriptListItemSchema, item, "workers.scripts.list item"));
     expect(items.map((s) => s.id)).toEqual(["sdk-account"]);
+
+    // The newer Workers API, which wrangler reads after an account deploy (its `subdomain`).
+    const worker = expectConforms(workerSchema, await cf.workers.beta.workers.get("sdk-account", { account_id: ACCOUNT }), "workers.beta.workers.get");
+    expect(worker).toMatchObject({ id: "sdk-account", name: "sdk-account", tags: ["edited"], subdomain: { enabled: true } });
+    const missing = await cf.workers.beta.workers.get("nobody", { account_id: ACCOUNT }).catch((e: unknown) => e);
+    expect(missing).toBeInstanceOf(Cloudflare.NotFoundError);
+    expect((missing as InstanceType<typeof Cloudflare.NotFoundError>).errors.map((e) => e.code)).toEqual([10007]);
   });
 
   it("deploys an assets-only script through the SDK's PUT (metadata alone)", async () => {

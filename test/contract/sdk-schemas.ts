@@ -23,6 +23,7 @@ import type { NamespaceCreateResponse, NamespaceGetResponse, NamespaceListRespon
 import type { AssetUploadCreateResponse } from "cloudflare/resources/workers-for-platforms/dispatch/namespaces/scripts/asset-upload";
 import type { Script as NamespaceScript, ScriptUpdateResponse as NamespaceScriptUpdateResponse } from "cloudflare/resources/workers-for-platforms/dispatch/namespaces/scripts/scripts";
 import type { SettingGetResponse } from "cloudflare/resources/workers-for-platforms/dispatch/namespaces/scripts/settings";
+import type { Worker } from "cloudflare/resources/workers/beta/workers/workers";
 import { z } from "zod";
 
 type Assignable<S, T> = [S] extends [T] ? true : false;
@@ -213,6 +214,55 @@ export const scriptSettingSchema = z
   .object({ logpush: z.boolean().optional(), observability: observability.nullable().optional(), tags: z.array(z.string()).nullable().optional(), tail_consumers: z.array(consumerScript).nullable().optional() })
   .strict();
 conforms<z.infer<typeof scriptSettingSchema>, ScriptSetting>();
+
+// ---- the newer Workers API ------------------------------------------------------------------------------------
+
+/** SDK `workers.beta.workers.Worker` (`GET /accounts/{a}/workers/workers/{worker}`, which wrangler reads after a deploy). */
+export const workerSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    created_on: z.string(),
+    updated_on: z.string(),
+    deployed_on: z.string().nullable().optional(),
+    logpush: z.boolean(),
+    observability: z
+      .object({
+        enabled: z.boolean().optional(),
+        head_sampling_rate: z.number().optional(),
+        issues: z.object({ enabled: z.boolean().optional() }).strict().nullable().optional(),
+        logs: z
+          .object({ destinations: z.array(z.string()).optional(), enabled: z.boolean().optional(), head_sampling_rate: z.number().optional(), invocation_logs: z.boolean().optional(), persist: z.boolean().optional() })
+          .strict()
+          .optional(),
+        redact_query_string: z.boolean().optional(),
+        traces: z
+          .object({
+            destinations: z.array(z.string()).optional(),
+            enabled: z.boolean().optional(),
+            head_sampling_rate: z.number().optional(),
+            persist: z.boolean().optional(),
+            propagation_policy: z.enum(["authenticated", "accept"]).nullable().optional(),
+          })
+          .strict()
+          .optional(),
+      })
+      .strict(),
+    references: z
+      .object({
+        dispatch_namespace_outbounds: z.array(z.never()),
+        domains: z.array(z.never()),
+        durable_objects: z.array(z.never()),
+        queues: z.array(z.never()),
+        workers: z.array(z.never()),
+      })
+      .strict(),
+    subdomain: z.object({ enabled: z.boolean().optional(), previews_enabled: z.boolean().optional(), url: z.string().optional(), preview_url_suffix: z.string().optional() }).strict(),
+    tags: z.array(z.string()),
+    tail_consumers: z.array(z.object({ name: z.string() }).strict()),
+  })
+  .strict();
+conforms<z.infer<typeof workerSchema>, Worker>();
 
 /** Parses `value` with `schema`, failing with every issue and the value itself (so a failing answer is readable). */
 export function expectConforms<T>(schema: z.ZodType<T>, value: unknown, what: string): T {

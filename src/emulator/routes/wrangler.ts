@@ -4,15 +4,20 @@ import { type RequestContext, type RouteDef, ok } from "../context.js";
 import type { EmulatorCore } from "../core.js";
 import { ApiError, ErrorCode, badRequest } from "../envelope.js";
 import { RouteId } from "../route-ids.js";
-import { scriptObject, scriptSettingAnswer } from "../script-answers.js";
+import { scriptObject, scriptSettingAnswer, workerAnswer } from "../script-answers.js";
 import type { ScriptRecord } from "../store/state.js";
 import { findScript, putScript } from "./scripts.js";
 import { scriptNameOf } from "./targets.js";
 
+/** The workers.dev subdomain the emulator's accounts own (`GET …/workers/subdomain`). */
+const WORKERS_DEV_SUBDOMAIN = "emulator";
+
 /**
  * The account-level calls `wrangler deploy` makes around the upload (cloudflare-assets-api.md §9.3), answered cheaply: service and
  * deployment lookups (404 10090 / 10007 for a new Worker), versions + deployments (a version goes live at once),
- * script-settings, secrets, and the workers.dev subdomain calls. Enough for wrangler to finish a deploy.
+ * script-settings, secrets, the workers.dev subdomain calls, and the Worker read of the newer Workers API
+ * (`…/workers/workers/{worker}`, which wrangler ≥ 4.16x reads for the subdomain after the upload). Enough for
+ * wrangler to finish a deploy.
  */
 export function wranglerRoutes(core: EmulatorCore): RouteDef[] {
   const script = "/accounts/:account/workers/scripts/:script";
@@ -122,7 +127,16 @@ export function wranglerRoutes(core: EmulatorCore): RouteDef[] {
       pattern: "/accounts/:account/workers/subdomain",
       id: RouteId.getSubdomain,
       auth: "api",
-      handler: async () => ok({ subdomain: "emulator" }),
+      handler: async () => ok({ subdomain: WORKERS_DEV_SUBDOMAIN }),
+    },
+    {
+      method: "GET",
+      // `{worker}` is an id or a name on Cloudflare; here a Worker's id is its name. A missing Worker is 404 10007,
+      // the code on which wrangler's first deploy falls back to `GET …/scripts/{s}/subdomain`.
+      pattern: "/accounts/:account/workers/workers/:script",
+      id: RouteId.getWorker,
+      auth: "api",
+      handler: async (ctx) => ok(workerAnswer(findScript(core, ctx), WORKERS_DEV_SUBDOMAIN)),
     },
     {
       method: "GET",
