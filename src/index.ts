@@ -53,6 +53,7 @@ export {
   checkNamespaceName,
   checkScriptName,
   DEFAULT_MAX_FILES,
+  FREE_PLAN_MAX_FILES,
   HTML_HANDLING_VALUES,
   MAX_ASSET_SIZE,
   MAX_FILES_LIMIT,

@@ -24,7 +24,8 @@ options:
   --tag T                   script tag (repeatable, at most 8)
   --ignore P                extra ignore pattern, gitignore syntax (repeatable)
   --salt S                  hash salt for tenant isolation
-  --max-files N             file limit (default 20000, at most 100000)
+  --max-files N             file limit (default 100000, the most Cloudflare allows; 20000 for an account
+                            script on the Free plan)
   --json                    print the result as JSON
 
 transport (defaults in parentheses; each also reads its WFP_ASSETS_* variable, see README "Configuration"):

@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { type EmulatorOptions, EmulatorOptionsError, FaultSpecError, type RunningEmulator, parseRateLimitSpec, startEmulator } from "../emulator/index.js";
+import { type AccountPlan, type EmulatorOptions, EmulatorOptionsError, FaultSpecError, type RunningEmulator, parseRateLimitSpec, startEmulator } from "../emulator/index.js";
 
 const HELP = `usage: wfp-assets emulator [options]
 
@@ -16,7 +16,9 @@ options:
                            accepted X-Auth-Email/X-Auth-Key pair (repeatable)
   --faults SPEC            fault injection, compact ("seed=7;upload=503@0.2;session=null*1") or JSON
   --jwt-lifetime S         upload/completion JWT lifetime in seconds (default 3600)
-  --max-files N            max manifest entries per upload session (default 20000)
+  --account-plan P         the plan of account-level scripts: paid (default; 100000 files per version) or
+                           free (20000); dispatch-namespace scripts may always have 100000
+  --max-files N            one cap on the manifest entries of every upload session, overriding the plans
   --max-bucket-bytes N     max base64 bytes per bucket (default 52428800)
   --max-bucket-files N     max files per bucket (default 500)
   --max-request-bytes N    max request body (default 104857600)
@@ -53,6 +55,7 @@ export function parseEmulatorArgs(argv: string[]): { help: boolean; quiet: boole
         "legacy-key": { type: "string", multiple: true },
         faults: { type: "string" },
         "jwt-lifetime": { type: "string" },
+        "account-plan": { type: "string" },
         "max-files": { type: "string" },
         "max-bucket-bytes": { type: "string" },
         "max-bucket-files": { type: "string" },
@@ -79,6 +82,7 @@ export function parseEmulatorArgs(argv: string[]): { help: boolean; quiet: boole
     if (!Number.isFinite(seconds) || seconds <= 0) throw new UsageError(`--jwt-lifetime must be a positive number of seconds, got "${values["jwt-lifetime"]}".`);
     options.jwtLifetimeSeconds = seconds;
   }
+  if (values["account-plan"] !== undefined) options.accountPlan = accountPlan(values["account-plan"]);
   if (values["max-files"] !== undefined) options.maxFiles = integer(values["max-files"], "--max-files", 1);
   if (values["max-bucket-bytes"] !== undefined) options.maxBucketBytes = integer(values["max-bucket-bytes"], "--max-bucket-bytes", 1);
   if (values["max-bucket-files"] !== undefined) options.maxBucketFiles = integer(values["max-bucket-files"], "--max-bucket-files", 1);
@@ -98,6 +102,11 @@ function parseRateLimitFlag(spec: string): EmulatorOptions["rateLimit"] {
     throw new UsageError(`--rate-limit: ${(err as Error).message}`);
   }
   return parsed === undefined ? false : parsed;
+}
+
+function accountPlan(text: string): AccountPlan {
+  if (text === "paid" || text === "free") return text;
+  throw new UsageError(`--account-plan must be "paid" or "free", got "${text}".`);
 }
 
 function integer(text: string, flag: string, min: number): number {

@@ -9,6 +9,7 @@ import {
   type BuildManifestOptions,
   type BuiltManifest,
 } from "../manifest/index.js";
+import { FREE_PLAN_MAX_FILES } from "../rules/index.js";
 
 /** Where the command writes; `process` in production, string collectors in tests. */
 export interface CommandOutput {
@@ -29,7 +30,7 @@ options:
   --json           print {"/path": {"hash", "size"}} (keys sorted) instead of a summary
   --salt S         salt the hashes for tenant isolation (same S ⇒ same hashes)
   --ignore P       extra gitignore-style pattern; repeat for more
-  --max-files N    file-count limit, 1 to ${MAX_FILES_LIMIT} (default ${DEFAULT_MAX_FILES}; 100000 on the Paid plan)
+  --max-files N    file-count limit, 1 to ${MAX_FILES_LIMIT} (default ${DEFAULT_MAX_FILES}; ${FREE_PLAN_MAX_FILES} for an account script on the Free plan)
   -h, --help       show this help
 
 exit codes: 0 ok, 1 the directory cannot be deployed as it is, 2 bad usage`;
@@ -103,8 +104,8 @@ function parseMaxFiles(text: string): number {
   const value = /^\s*\d+\s*$/.test(text) ? Number(text) : Number.NaN;
   if (!Number.isSafeInteger(value) || value < 1 || value > MAX_FILES_LIMIT) {
     throw new UsageError(
-      `--max-files must be a whole number from 1 to ${MAX_FILES_LIMIT} (the Paid plan's per-version limit), got ${JSON.stringify(text)}. ` +
-        `Leave it out for the Free-plan limit of ${DEFAULT_MAX_FILES}.`,
+      `--max-files must be a whole number from 1 to ${MAX_FILES_LIMIT} (the per-version limit of the Paid plan and Workers for Platforms), got ${JSON.stringify(text)}. ` +
+        `Leave it out for ${DEFAULT_MAX_FILES}, or pass ${FREE_PLAN_MAX_FILES} for an account script on the Free plan.`,
     );
   }
   return value;

@@ -12,6 +12,7 @@ import type { EmulatorStats } from "./stats.js";
 export type { EmulatorOptions } from "./options.js";
 export { EmulatorOptionsError } from "./options.js";
 export type { FaultAction, FaultRule, FaultSpec } from "./faults.js";
+export type { AccountPlan } from "./file-limits.js";
 export { FaultSpecError, parseFaultSpec } from "./faults.js";
 export type { AccountStats, EmulatorStats, ScriptStats, StoreStats } from "./stats.js";
 export { DataDirLockedError } from "./store/lock.js";

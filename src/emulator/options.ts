@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { LegacyKeyGrant, TokenGrant } from "./auth.js";
 import { type FaultSpec, parseFaultSpec } from "./faults.js";
+import { ACCOUNT_PLANS, type AccountPlan } from "./file-limits.js";
 import { CLOUDFLARE_RATE_LIMIT, type RateLimitConfig, parseRateLimitSpec } from "./rate-limit.js";
 
 /** Options of `startEmulator` (all optional; see src/emulator/README.md). */
@@ -18,7 +19,12 @@ export interface EmulatorOptions {
   faults?: FaultSpec | string;
   /** Lifetime of upload and completion JWTs; default 3600. */
   jwtLifetimeSeconds?: number;
-  /** Max manifest entries per session; default 20,000 (Cloudflare's Free-plan per-Worker limit). */
+  /**
+   * The plan of the accounts' account-level scripts, which decides how many files one of their versions may have:
+   * "paid" (default) 100,000, "free" 20,000. Dispatch-namespace scripts are always on a paid plan: 100,000.
+   */
+  accountPlan?: AccountPlan;
+  /** One cap on the manifest entries of every session, overriding the plans' limits (small numbers for tests). */
   maxFiles?: number;
   /** Max base64 bytes per bucket in session answers; default 50 MiB. */
   maxBucketBytes?: number;
@@ -46,7 +52,10 @@ export interface EmulatorOptions {
 }
 
 export interface EmulatorLimits {
-  maxFiles: number;
+  /** The account scripts' plan (file-limits.ts). */
+  accountPlan: AccountPlan;
+  /** The `maxFiles` option: undefined = the plans' limits. */
+  maxFilesOverride: number | undefined;
   maxBucketBytes: number;
   maxBucketFiles: number;
   maxRequestBytes: number;
@@ -88,6 +97,7 @@ const optionsSchema = z
     legacyKeys: z.array(z.object({ email: z.string().min(1), key: z.string().min(1), accounts }).strict()).optional(),
     faults: z.unknown().optional(),
     jwtLifetimeSeconds: z.number().positive().max(7 * 86_400).optional(),
+    accountPlan: z.enum(ACCOUNT_PLANS as [AccountPlan, ...AccountPlan[]]).optional(),
     maxFiles: z.number().int().positive().optional(),
     maxBucketBytes: z.number().int().positive().optional(),
     maxBucketFiles: z.number().int().positive().optional(),
@@ -141,7 +151,8 @@ export function resolveOptions(options: EmulatorOptions = {}): EmulatorConfig {
     faults: o.faults === undefined ? undefined : parseFaultSpec(o.faults as FaultSpec | string),
     jwtLifetimeSeconds: o.jwtLifetimeSeconds ?? 3600,
     limits: {
-      maxFiles: o.maxFiles ?? 20_000,
+      accountPlan: o.accountPlan ?? "paid",
+      maxFilesOverride: o.maxFiles,
       maxBucketBytes: o.maxBucketBytes ?? 50 * MiB,
       maxBucketFiles: o.maxBucketFiles ?? 500,
       maxRequestBytes: o.maxRequestBytes ?? 100 * MiB,

@@ -10,6 +10,8 @@ import type { ManifestEntry } from "./store/sessions.js";
 
 export interface ManifestLimits {
   maxFiles: number;
+  /** Which limit that is, said in the refusal ("on the Free plan"); file-limits.ts. */
+  note?: string;
   maxAssetBytes: number;
 }
 
@@ -21,7 +23,7 @@ export function validateSessionManifest(body: unknown, limits: ManifestLimits): 
   }
   const entries = Object.entries(body.manifest);
   if (entries.length > limits.maxFiles) {
-    throw new ApiError(400, ErrorCode.tooManyAssets, `The manifest lists ${entries.length} assets; the limit is ${limits.maxFiles} per Worker.`);
+    throw new ApiError(400, ErrorCode.tooManyAssets, `The manifest lists ${entries.length} assets; the limit is ${limits.maxFiles} per Worker${limits.note ? ` ${limits.note}` : ""}.`);
   }
   const errors: ApiErrorItem[] = [];
   const report = (code: number, message: string) => {

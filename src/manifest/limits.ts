@@ -1,10 +1,10 @@
-import { DEFAULT_MAX_FILES, MAX_ASSET_SIZE, MAX_FILES_LIMIT, maxFilesSchema } from "../rules/limits.js";
+import { DEFAULT_MAX_FILES, FREE_PLAN_MAX_FILES, MAX_ASSET_SIZE, MAX_FILES_LIMIT, maxFilesSchema } from "../rules/limits.js";
 import { ManifestError } from "./errors.js";
 
 // The limits themselves are rules shared with the provider, tenant.json and the CLI (src/rules/limits.ts).
 export { DEFAULT_MAX_FILES, MAX_ASSET_SIZE, MAX_FILES_LIMIT };
 
-/** Validates the `maxFiles` option; `undefined` means the Free-plan default. */
+/** Validates the `maxFiles` option; `undefined` means the default, Cloudflare's limit for paid plans and WfP. */
 export function resolveMaxFiles(maxFiles: unknown): number {
   if (maxFiles === undefined) return DEFAULT_MAX_FILES;
   const parsed = maxFilesSchema.safeParse(maxFiles);
@@ -12,8 +12,8 @@ export function resolveMaxFiles(maxFiles: unknown): number {
     throw new ManifestError(
       "invalid-max-files",
       `maxFiles must be a whole number from 1 to ${MAX_FILES_LIMIT.toLocaleString("en-US")} ` +
-        `(Cloudflare's per-version limit on the Paid plan), got ${JSON.stringify(maxFiles) ?? String(maxFiles)}. ` +
-        `Leave it unset for the Free-plan limit of ${DEFAULT_MAX_FILES.toLocaleString("en-US")}.`,
+        `(Cloudflare's per-version limit on the Paid plan and for Workers for Platforms), got ${JSON.stringify(maxFiles) ?? String(maxFiles)}. ` +
+        `Leave it unset for ${DEFAULT_MAX_FILES.toLocaleString("en-US")}, or set ${FREE_PLAN_MAX_FILES.toLocaleString("en-US")} for an account-level script on the Free plan.`,
     );
   }
   return parsed.data;
@@ -34,7 +34,7 @@ export function assertAssetSize(size: number, key: string, absolutePath: string)
 export function tooManyFilesError(directory: string, maxFiles: number): ManifestError {
   const raise =
     maxFiles < MAX_FILES_LIMIT
-      ? `, or raise maxFiles (--max-files) up to ${MAX_FILES_LIMIT.toLocaleString("en-US")} if the account is on the Paid plan`
+      ? `, or raise maxFiles (--max-files) up to ${MAX_FILES_LIMIT.toLocaleString("en-US")} (the Paid plan's and Workers for Platforms' limit)`
       : "";
   return new ManifestError(
     "too-many-files",

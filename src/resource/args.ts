@@ -126,8 +126,9 @@ export interface UserWorkerAssetsArgs {
    */
   keepBindings?: pulumi.Input<pulumi.Input<string>[]>;
   /**
-   * Most files allowed (Cloudflare: 20,000 on Free, 100,000 on Paid plans).
-   * @default 20000
+   * Most files allowed: Cloudflare's per-version limit is 100,000 on the Paid plan and for Workers for Platforms, 20,000
+   * on the Free plan — an account-level script (no `namespace`) of a Free account sets 20000 (`FREE_PLAN_MAX_FILES`).
+   * @default 100000
    */
   maxFiles?: pulumi.Input<number>;
 }

@@ -16,6 +16,6 @@ export {
 export { MAX_TAGS, MAX_USER_TAGS, OWNER_TAG_PREFIX, scriptTagsSchema, userTagsSchema } from "./tags.js";
 export { assetsBindingSchema, bindingSchema, bindingsSchema, checkWorkerSettings, MODULE_CONTENT_TYPES, moduleContentTypeSchema, workerSettingsShape } from "./worker.js";
 export { checkNeedsWorker, deploySettingsShape, hashSaltSchema, keepBindingsSchema, targetShape } from "./settings.js";
-export { DEFAULT_MAX_FILES, MAX_ASSET_SIZE, MAX_FILES_LIMIT, maxFilesSchema } from "./limits.js";
+export { DEFAULT_MAX_FILES, FREE_PLAN_MAX_FILES, MAX_ASSET_SIZE, MAX_FILES_LIMIT, maxFilesSchema } from "./limits.js";
 export { describeIssues } from "./issues.js";
 export { checkAccountId, checkNamespaceName, checkScriptName } from "./checks.js";

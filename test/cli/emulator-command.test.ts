@@ -15,7 +15,7 @@ describe("parseEmulatorArgs", () => {
       "--token", "plain", "--token", `limited:${ACCOUNT}`,
       "--legacy-key", "me@example.com:k1", "--legacy-key", `you@example.com:k2:${ACCOUNT}`,
       "--faults", "upload=503@0.1", "--jwt-lifetime", "2.5",
-      "--max-files", "100", "--max-bucket-bytes", "1000", "--max-bucket-files", "10", "--max-request-bytes", "5000",
+      "--account-plan", "free", "--max-files", "100", "--max-bucket-bytes", "1000", "--max-bucket-files", "10", "--max-request-bytes", "5000",
       "--per-file-uploads", "--allow-remote", "--quiet", "--minimal-put-answers", "--rate-limit", "10/2,block=3,uploads=off",
     ]);
     expect(parsed).toEqual({
@@ -29,6 +29,7 @@ describe("parseEmulatorArgs", () => {
         legacyKeys: [{ email: "me@example.com", key: "k1" }, { email: "you@example.com", key: "k2", accounts: [ACCOUNT] }],
         faults: "upload=503@0.1",
         jwtLifetimeSeconds: 2.5,
+        accountPlan: "free",
         maxFiles: 100,
         maxBucketBytes: 1000,
         maxBucketFiles: 10,
@@ -54,6 +55,7 @@ describe("parseEmulatorArgs", () => {
     [["--legacy-key", "only-email"], /EMAIL:KEY/],
     [["--jwt-lifetime", "0"], /positive number/],
     [["--max-files", "1.5"], /--max-files/],
+    [["--account-plan", "pro"], /--account-plan must be "paid" or "free"/],
     [["--rate-limit", "fast"], /--rate-limit: expected "on", "off"/],
     [["--bogus"], /bogus/],
     [["positional"], /positional/i],

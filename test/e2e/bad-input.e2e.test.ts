@@ -9,7 +9,8 @@
 import { chmod, mkdir, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEFAULT_MAX_FILES, MAX_ASSET_SIZE } from "../../src/manifest/index.js";
+import { MAX_ASSET_SIZE } from "../../src/manifest/index.js";
+import { FREE_PLAN_MAX_FILES } from "../../src/rules/index.js";
 import { ACCOUNT, API_TOKEN, startHarness, type Harness } from "../reliability/harness.js";
 import { guardSecrets, PulumiProject, pulumiBinDir, type RunResult } from "./pulumi-project.js";
 
@@ -75,9 +76,11 @@ const PREVIEW_CASES: PreviewCase[] = [
     expected: [/Asset \/huge\.bin is 25\.0 MiB \(26214401 bytes\)/, /up to 25 MiB/, /\.assetsignore/],
   },
   {
-    name: "more files than the limit",
-    config: { "case:directory": "many" },
-    expected: [/many holds more than 20,000 assets/, /\.assetsignore/, /maxFiles/],
+    // The Free plan's limit, as an account script of a free account sets it (the default, 100,000, is tested in
+    // test/manifest/limits.test.ts without writing 100,001 files here).
+    name: "more files than maxFiles",
+    config: { "case:directory": "many", "case:maxFiles": FREE_PLAN_MAX_FILES },
+    expected: [/many holds more than 20,000 assets/, /\.assetsignore/, /raise maxFiles/],
   },
   {
     name: "a symlink escaping the directory",
@@ -199,8 +202,8 @@ beforeAll(async () => {
   await symlink("..", join(project.dir, "loop", "sub", "up"));
   await chmod(join(project.dir, "unreadable", "secret.txt"), 0o000);
   await mkdir(join(project.dir, "many"));
-  for (let start = 0; start <= DEFAULT_MAX_FILES; start += 1000) {
-    const batch = Array.from({ length: Math.min(1000, DEFAULT_MAX_FILES + 1 - start) }, (_, i) => start + i);
+  for (let start = 0; start <= FREE_PLAN_MAX_FILES; start += 1000) {
+    const batch = Array.from({ length: Math.min(1000, FREE_PLAN_MAX_FILES + 1 - start) }, (_, i) => start + i);
     await Promise.all(batch.map((i) => writeFile(join(project.dir, "many", `page-${i}.html`), `<p>${i}</p>`)));
   }
   await project.initStack("dev");

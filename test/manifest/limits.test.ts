@@ -2,6 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { buildManifest, DEFAULT_MAX_FILES, MAX_ASSET_SIZE, MAX_FILES_LIMIT } from "../../src/manifest/index.js";
+import { FREE_PLAN_MAX_FILES } from "../../src/rules/index.js";
 import { resolveMaxFiles } from "../../src/manifest/limits.js";
 import { useTempDirs, writeTree } from "./tree.js";
 
@@ -16,8 +17,9 @@ async function sparseFile(file: string, size: number): Promise<void> {
 describe("limits", () => {
   it("has Cloudflare's values", () => {
     expect(MAX_ASSET_SIZE).toBe(26_214_400);
-    expect(DEFAULT_MAX_FILES).toBe(20_000);
+    expect(DEFAULT_MAX_FILES).toBe(100_000);
     expect(MAX_FILES_LIMIT).toBe(100_000);
+    expect(FREE_PLAN_MAX_FILES).toBe(20_000);
   });
 
   it("accepts a file of exactly 25 MiB and refuses 25 MiB + 1, naming the file and the limit", async () => {
@@ -54,17 +56,23 @@ describe("limits", () => {
     expect((error as Error).message).toMatch(/up to 100,000/);
   });
 
-  it("applies the default of 20,000 files", async () => {
+  it("applies the default of 100,000 files, and the Free plan's 20,000 when set", async () => {
     const root = await tempDir();
-    for (let d = 0; d < 20; d++) {
+    for (let d = 0; d < 100; d++) {
       const dir = path.join(root, `d${d}`);
       fs.mkdirSync(dir);
       for (let i = 0; i < 1000; i++) fs.writeFileSync(path.join(dir, `${i}.txt`), "");
     }
     fs.writeFileSync(path.join(root, "one-more.txt"), "");
-    await expect(buildManifest(root)).rejects.toMatchObject({ code: "too-many-files", message: expect.stringMatching(/more than 20,000 assets/) });
-    await expect(buildManifest(root, { maxFiles: 20_001 })).resolves.toMatchObject({ fileCount: 20_001 });
-  }, 60_000);
+    const error = await buildManifest(root).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "too-many-files", message: expect.stringMatching(/more than 100,000 assets/) });
+    // At Cloudflare's own limit there is nothing to raise: the message says only what to exclude.
+    expect((error as Error).message).not.toMatch(/raise maxFiles/);
+    await expect(buildManifest(root, { maxFiles: FREE_PLAN_MAX_FILES })).rejects.toMatchObject({
+      code: "too-many-files",
+      message: expect.stringMatching(/more than 20,000 assets.*raise maxFiles \(--max-files\) up to 100,000/s),
+    });
+  }, 120_000);
 
   it.each([0, -1, 1.5, MAX_FILES_LIMIT + 1, Number.NaN, Number.POSITIVE_INFINITY, "100" as unknown as number])(
     "refuses maxFiles %j before touching the disk",

@@ -2,6 +2,7 @@ import { readJsonBody } from "../body.js";
 import { groupIntoBuckets } from "../buckets.js";
 import { type RequestContext, type RouteDef, ok } from "../context.js";
 import type { EmulatorCore } from "../core.js";
+import { fileLimitFor } from "../file-limits.js";
 import { expiryIn } from "../jwt.js";
 import { RouteId } from "../route-ids.js";
 import { validateSessionManifest } from "../session-manifest.js";
@@ -35,10 +36,12 @@ async function createSession(core: EmulatorCore, ctx: RequestContext) {
   const target = targetOf(core, ctx);
   const script = scriptNameOf(ctx);
   const body = await readJsonBody(ctx.req, core.config.limits.maxRequestBytes);
-  const manifest = validateSessionManifest(body, core.config.limits);
+  const scope = sessionScopeOf(target);
+  // Namespace scripts may have 100,000 files; account scripts as many as the account's plan allows (file-limits.ts).
+  const fileLimit = fileLimitFor(core.config.limits, scope.kind);
+  const manifest = validateSessionManifest(body, { ...fileLimit, maxAssetBytes: core.config.limits.maxAssetBytes });
   if (ctx.fault.nullResult) return ok(null);
 
-  const scope = sessionScopeOf(target);
   const expiresAt = expiryIn(core.jwtLifetimeSeconds());
   const stored = await core.blobs.hashes(core.storeScope(ctx.account, scope));
   const session = await core.sessions.create({
