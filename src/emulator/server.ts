@@ -13,6 +13,7 @@ import { Router } from "./router.js";
 import { namespaceRoutes } from "./routes/namespaces.js";
 import { scriptRoutes } from "./routes/scripts.js";
 import { sessionRoutes } from "./routes/sessions.js";
+import { tagRoutes } from "./routes/tags.js";
 import { uploadRoutes } from "./routes/uploads.js";
 import { wranglerRoutes } from "./routes/wrangler.js";
 import { SiteServer } from "./serve/site-server.js";
@@ -28,7 +29,7 @@ export const STATS_PATH = "/__emulator/stats";
  */
 export function createEmulatorServer(core: EmulatorCore, sites: SiteServer = new SiteServer(core)): { server: http.Server; stop(): Promise<void> } {
   const router = new Router<RouteDef>();
-  for (const route of [...namespaceRoutes(core), ...sessionRoutes(core), ...uploadRoutes(core), ...scriptRoutes(core), ...wranglerRoutes(core), ...miscRoutes()]) {
+  for (const route of [...namespaceRoutes(core), ...sessionRoutes(core), ...uploadRoutes(core), ...scriptRoutes(core), ...tagRoutes(core), ...wranglerRoutes(core), ...miscRoutes()]) {
     router.add({ method: route.method, pattern: route.pattern, value: route });
   }
   const stalls = new Set<NodeJS.Timeout>();

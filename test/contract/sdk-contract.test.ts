@@ -16,11 +16,14 @@ import {
   namespaceSchema,
   namespaceScriptSchema,
   namespaceSettingsSchema,
+  nullResultEnvelopeSchema,
   putAnswerSchema,
   scriptListItemSchema,
   scriptSettingSchema,
   scriptUpdateSchema,
   sessionSchema,
+  tagDeleteSchema,
+  tagSchema,
   workerSchema,
 } from "./sdk-schemas.js";
 
@@ -161,6 +164,35 @@ describe("the official SDK against the emulator", () => {
     const { body, headers } = uploadBody({ assets: { jwt: session.jwt } }, []);
     const put = await cf.workersForPlatforms.dispatch.namespaces.scripts.update("sdk-static", { account_id: ACCOUNT, dispatch_namespace: NS, ...(body as { metadata: ScriptUpdateParams.Metadata }) }, { headers });
     expect(expectConforms(putAnswerSchema, put, "namespaces.scripts.update (assets-only)")).toMatchObject({ has_assets: true, has_modules: false });
+  });
+
+  it("manages a namespace script's tags and deletes scripts by tag", async () => {
+    const scripts = cf.workersForPlatforms.dispatch.namespaces.scripts;
+    const where = { account_id: ACCOUNT, dispatch_namespace: NS };
+    const { body, headers } = uploadBody({ main_module: "index.js", tags: ["wfp-owner=p/s"] }, [{ name: "index.js", code: WORKER.replace("env.ASSETS.fetch(request)", "new Response('tagged')") }]);
+    expectConforms(putAnswerSchema, await scripts.update("sdk-tagged", { ...where, ...(body as { metadata: ScriptUpdateParams.Metadata }) }, { headers }), "namespaces.scripts.update (tagged)");
+
+    const read = async () => {
+      const tags = [];
+      for await (const tag of scripts.tags.list("sdk-tagged", where)) tags.push(expectConforms(tagSchema, tag, "scripts.tags.list item"));
+      return tags;
+    };
+    expect(await read()).toEqual(["wfp-owner=p/s"]);
+    const replaced = [];
+    for await (const tag of scripts.tags.update("sdk-tagged", { ...where, body: ["wfp-owner=p/s", "team-a", "gone-soon"] })) replaced.push(expectConforms(tagSchema, tag, "scripts.tags.update item"));
+    expect(replaced).toEqual(["wfp-owner=p/s", "team-a", "gone-soon"]);
+    expectConforms(tagDeleteSchema, await scripts.tags.delete("gone-soon", { ...where, script_name: "sdk-tagged" }), "scripts.tags.delete");
+    const tagPath = `/accounts/${ACCOUNT}/workers/dispatch/namespaces/${NS}/scripts/sdk-tagged/tags/${encodeURIComponent("plan:free")}`;
+    expectConforms(nullResultEnvelopeSchema, await cf.put(tagPath), "PUT …/tags/{tag}");
+    expect(await read()).toEqual(["wfp-owner=p/s", "team-a", "plan:free"]);
+
+    const listPath = `/accounts/${ACCOUNT}/workers/dispatch/namespaces/${NS}/scripts`;
+    const owned = expectConforms(namespaceListEnvelopeSchema, await cf.get(listPath, { query: { tags: "wfp-owner=p/s:yes" } }), "GET …/scripts?tags=");
+    expect(owned.result.map((s) => s.id)).toEqual(["sdk-tagged"]);
+    expectConforms(nullResultEnvelopeSchema, await cf.delete(listPath, { query: { tags: "wfp-owner=p/s:yes" } }), "DELETE …/scripts?tags=");
+    await expect(scripts.get("sdk-tagged", where)).rejects.toBeInstanceOf(Cloudflare.NotFoundError);
+    const rest = expectConforms(namespaceListEnvelopeSchema, await cf.get(listPath), "GET …/scripts");
+    expect(rest.result.map((s) => s.id)).toEqual(["sdk-site", "sdk-static"]);
   });
 
   it("deletes scripts and the namespace", async () => {

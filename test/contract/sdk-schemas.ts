@@ -23,6 +23,7 @@ import type { NamespaceCreateResponse, NamespaceGetResponse, NamespaceListRespon
 import type { AssetUploadCreateResponse } from "cloudflare/resources/workers-for-platforms/dispatch/namespaces/scripts/asset-upload";
 import type { Script as NamespaceScript, ScriptUpdateResponse as NamespaceScriptUpdateResponse } from "cloudflare/resources/workers-for-platforms/dispatch/namespaces/scripts/scripts";
 import type { SettingGetResponse } from "cloudflare/resources/workers-for-platforms/dispatch/namespaces/scripts/settings";
+import type { TagDeleteResponse, TagListResponse, TagUpdateResponse } from "cloudflare/resources/workers-for-platforms/dispatch/namespaces/scripts/tags";
 import type { Worker } from "cloudflare/resources/workers/beta/workers/workers";
 import { z } from "zod";
 
@@ -214,6 +215,26 @@ export const scriptSettingSchema = z
   .object({ logpush: z.boolean().optional(), observability: observability.nullable().optional(), tags: z.array(z.string()).nullable().optional(), tail_consumers: z.array(consumerScript).nullable().optional() })
   .strict();
 conforms<z.infer<typeof scriptSettingSchema>, ScriptSetting>();
+
+// ---- namespace script tags -------------------------------------------------------------------------------------
+
+/** SDK `TagListResponse` / `TagUpdateResponse`: the items of `…/scripts/{s}/tags` (GET, PUT), one tag each. */
+export const tagSchema = z.string();
+conforms<z.infer<typeof tagSchema>, TagListResponse>();
+conforms<z.infer<typeof tagSchema>, TagUpdateResponse>();
+
+/** SDK `TagDeleteResponse | null` (`DELETE …/tags/{tag}`): the emulator answers `null`, as the script DELETE does. */
+export const tagDeleteSchema = z.null();
+conforms<z.infer<typeof tagDeleteSchema>, TagDeleteResponse | null>();
+
+/**
+ * Routes Cloudflare documents (its tags page; cloudflare-assets-api.md §16.1) but SDK 7.3.0 has no method for —
+ * `PUT …/scripts/{s}/tags/{tag}` and `DELETE …/scripts?tags=` — read through the SDK's generic calls as a whole
+ * envelope. Their `result` is `null`, like their siblings' in the SDK (`tags.delete`, `scripts.delete`).
+ */
+export const nullResultEnvelopeSchema = z
+  .object({ success: z.literal(true), errors: z.array(z.never()), messages: z.array(z.unknown()), result: z.null() })
+  .strict();
 
 // ---- the newer Workers API ------------------------------------------------------------------------------------
 

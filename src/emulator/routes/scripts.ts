@@ -168,7 +168,8 @@ async function deleteScript(core: EmulatorCore, ctx: RequestContext): Promise<Re
   return ok(null);
 }
 
-function taggedScripts(core: EmulatorCore, ctx: RequestContext): ScriptRecord[] {
+/** The target's scripts that pass the request's `?tags=` filter (all of them without one), ordered by name. */
+export function taggedScripts(core: EmulatorCore, ctx: RequestContext): ScriptRecord[] {
   const target = targetOf(core, ctx);
   const filter = parseTagFilter(ctx.url.searchParams.get("tags"));
   return [...scriptsOf(core, ctx.account, target).values()]
