@@ -9,7 +9,7 @@ import { describeTarget, isCompleteAnswer, putScript, toScriptInfo } from "./scr
 import { openUploadSession, type UploadSession } from "./session.js";
 import { UploadConcurrency, uploadSessionBuckets } from "./upload.js";
 import { withRequestObserver, type BudgetWait, type TransportSettings } from "../cloudflare/index.js";
-import type { DeployRequest, DeployResult, LiveScript } from "./types.js";
+import { isKeptAssets, type DeployRequest, type DeployResult, type KeptAssets, type LiveScript } from "./types.js";
 import { validateDeployRequest } from "./validate.js";
 
 export interface DeployOptions {
@@ -74,6 +74,7 @@ async function runDeploy(client: CloudflareClient, request: DeployRequest, optio
     retries++;
     emit({ type: "retry", retry });
   };
+  if (isKeptAssets(assets)) return keepAssetsDeploy(client, request, assets, { emit, onRetry, started, retries: () => retries });
 
   const filesByHash = indexByHash(assets.files);
   const ctx = {
@@ -174,6 +175,7 @@ async function runDeploy(client: CloudflareClient, request: DeployRequest, optio
     uploadedFiles,
     uploadedBytes,
     cachedFiles: assets.files.filter((file) => !requested.has(file.hash)).length,
+    keptAssets: false,
     buckets: bucketsSent,
     sessions,
     retries,
@@ -181,6 +183,39 @@ async function runDeploy(client: CloudflareClient, request: DeployRequest, optio
   };
   emit({ type: "done", uploadedFiles, uploadedBytes, cachedFiles: result.cachedFiles, buckets: bucketsSent, retries, durationMs });
   return result;
+}
+
+/**
+ * An update that keeps the live version's files: no upload session and no file read, one script PUT with
+ * `keep_assets` (and the asset config again). Nothing to recover on a refused retry: without a completion JWT there is
+ * no once-only token to be refused, and the PUT is idempotent.
+ */
+async function keepAssetsDeploy(
+  client: CloudflareClient,
+  request: DeployRequest,
+  kept: KeptAssets,
+  run: { emit: (event: DeployEvent) => void; onRetry: (retry: RetryEvent) => void; started: number; retries: () => number },
+): Promise<DeployResult> {
+  const { target } = request;
+  run.emit({ type: "script", route: target.namespace ? "namespace" : "account", assetsOnly: !request.worker, keptFiles: kept.fileCount });
+  const answer = await putScript(client, target, scriptFormFactory(request, undefined), run.onRetry);
+  const script = await describeApplied(client, target, answer);
+  const durationMs = Date.now() - run.started;
+  const retries = run.retries();
+  run.emit({ type: "done", uploadedFiles: 0, uploadedBytes: 0, cachedFiles: kept.fileCount, buckets: 0, retries, durationMs });
+  return {
+    script,
+    fileCount: kept.fileCount,
+    totalBytes: kept.totalBytes,
+    uploadedFiles: 0,
+    uploadedBytes: 0,
+    cachedFiles: kept.fileCount,
+    keptAssets: true,
+    buckets: 0,
+    sessions: 0,
+    retries,
+    durationMs,
+  };
 }
 
 /**

@@ -6,6 +6,7 @@ export { assetConfigMetadata, scriptMetadata } from "./script-form.js";
 export { readJwtClaims, isJwtExpiring } from "./jwt.js";
 export { InvalidDeployRequestError, validateDeployRequest } from "./validate.js";
 export type * from "./types.js";
+export { isKeptAssets } from "./types.js";
 export { loadWorkerModules, WorkerModuleError } from "./worker-modules.js";
 export { decideCreate, decideDelete, decideUpdate, ownerOf, ownerTag, tagsWithOwner, type CreateDecision, type DeleteDecision, type RecordedScript, type UpdateDecision } from "./ownership.js";
 export { NamespaceNotFoundError, SCRIPT_NOT_FOUND_CODES } from "./observe.js";

@@ -10,7 +10,8 @@ export type DeployEvent =
   /** The deploy's requests wait for the API budget (or a 429 block); once per wait, however many requests wait. */
   | { type: "budget-wait"; wait: BudgetWait }
   | { type: "session-renewed"; reason: string }
-  | { type: "script"; route: "namespace" | "account"; assetsOnly: boolean }
+  /** `keptFiles`: the live version's files are kept (`keep_assets`), nothing was uploaded. */
+  | { type: "script"; route: "namespace" | "account"; assetsOnly: boolean; keptFiles?: number }
   | { type: "done"; uploadedFiles: number; uploadedBytes: number; cachedFiles: number; buckets: number; retries: number; durationMs: number };
 
 export type ProgressListener = (event: DeployEvent) => void;
@@ -37,7 +38,9 @@ export function formatDeployEvent(event: DeployEvent): string {
     case "session-renewed":
       return `opened a new upload session (${event.reason}); only missing files will be sent`;
     case "script":
-      return `attaching to the ${event.route === "namespace" ? "dispatch-namespace" : "account"} script${event.assetsOnly ? " (assets only)" : ""}`;
+      return event.keptFiles === undefined
+        ? `attaching to the ${event.route === "namespace" ? "dispatch-namespace" : "account"} script${event.assetsOnly ? " (assets only)" : ""}`
+        : `updating the ${event.route === "namespace" ? "dispatch-namespace" : "account"} script${event.assetsOnly ? " (assets only)" : ""}, keeping its ${plural(event.keptFiles, "file")} (files unchanged: keep_assets, no upload)`;
     case "done":
       return `done: uploaded ${plural(event.uploadedFiles, "file")} (${formatBytes(event.uploadedBytes)}), ${event.cachedFiles} already stored, ${plural(event.buckets, "bucket")}, ${plural(event.retries, "retry", "retries")}, ${(event.durationMs / 1000).toFixed(2)}s`;
   }

@@ -2,7 +2,7 @@ import { extname } from "node:path";
 import { File } from "node:buffer";
 import { FormData } from "undici";
 import type { BuiltManifest } from "../manifest/index.js";
-import type { AssetConfig, DeployRequest, WorkerModule } from "./types.js";
+import { isKeptAssets, type AssetConfig, type DeployRequest, type KeptAssets, type WorkerModule } from "./types.js";
 
 /** Part types Cloudflare uses to tell module kinds apart (an ES module must be `+module`); doc §7.4. */
 const MODULE_CONTENT_TYPES: Record<string, string> = {
@@ -41,23 +41,30 @@ export function modulePartContent(module: WorkerModule): string | Uint8Array {
  * The wire form of the asset config. The PUT replaces the config wholesale, so it is sent in full
  * every time; explicit headers/redirects win over the `_headers`/`_redirects` files.
  */
-export function assetConfigMetadata(config: AssetConfig | undefined, assets: BuiltManifest): Record<string, unknown> {
+export function assetConfigMetadata(config: AssetConfig | undefined, assets: BuiltManifest | KeptAssets): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   if (config?.htmlHandling) out.html_handling = config.htmlHandling;
   if (config?.notFoundHandling) out.not_found_handling = config.notFoundHandling;
   if (config?.runWorkerFirst !== undefined) out.run_worker_first = config.runWorkerFirst;
-  const headers = config?.headers ?? assets.headers;
-  const redirects = config?.redirects ?? assets.redirects;
+  // Kept files bring no `_headers`/`_redirects` text of their own: the config must carry it (the provider's does).
+  const files = isKeptAssets(assets) ? undefined : assets;
+  const headers = config?.headers ?? files?.headers;
+  const redirects = config?.redirects ?? files?.redirects;
   if (headers !== undefined) out._headers = headers;
   if (redirects !== undefined) out._redirects = redirects;
   return out;
 }
 
-/** The `metadata` part of the script PUT. An assets-only worker carries no module, binding or main_module. */
-export function scriptMetadata(request: DeployRequest, completionJwt: string): Record<string, unknown> {
-  const metadata: Record<string, unknown> = {
-    assets: { jwt: completionJwt, config: assetConfigMetadata(request.assetConfig, request.assets) },
-  };
+/**
+ * The `metadata` part of the script PUT. An assets-only worker carries no module, binding or main_module. Uploaded
+ * files are attached by the completion JWT; kept ones by `keep_assets: true` and no JWT (an explicit upload would win
+ * over it, doc §16.1), with the asset config sent again either way, since the PUT replaces it.
+ */
+export function scriptMetadata(request: DeployRequest, completionJwt: string | undefined): Record<string, unknown> {
+  const config = assetConfigMetadata(request.assetConfig, request.assets);
+  const keep = isKeptAssets(request.assets);
+  if (!keep && completionJwt === undefined) throw new TypeError("scriptMetadata: uploaded assets need their completion JWT.");
+  const metadata: Record<string, unknown> = keep ? { keep_assets: true, assets: { config } } : { assets: { jwt: completionJwt, config } };
   const worker = request.worker;
   const compatibilityDate = worker?.compatibilityDate ?? request.compatibilityDate;
   const compatibilityFlags = worker?.compatibilityFlags ?? request.compatibilityFlags;
@@ -76,7 +83,7 @@ export function scriptMetadata(request: DeployRequest, completionJwt: string): R
 }
 
 /** Builds the multipart body anew for each attempt (a sent FormData stream cannot be replayed). */
-export function scriptFormFactory(request: DeployRequest, completionJwt: string): () => FormData {
+export function scriptFormFactory(request: DeployRequest, completionJwt: string | undefined): () => FormData {
   const metadata = JSON.stringify(scriptMetadata(request, completionJwt));
   const modules = request.worker?.modules ?? [];
   return () => {

@@ -38,9 +38,29 @@ export interface WorkerSpec {
   assetsBinding?: string;
 }
 
+/**
+ * In place of a manifest: keep the files of the script's live version (Cloudflare's `keep_assets`, doc §7.4, §16.1),
+ * for an update that changes only worker code, bindings, settings or the asset config. The deploy then opens no
+ * upload session and reads no file: it is one script PUT, which re-sends the asset config (the PUT replaces it).
+ * Only right when the live version's files are the ones wanted — the caller knows that (the provider compares the
+ * manifest with the one it last deployed, src/provider/plan.ts `decideAssets`); Cloudflare cannot say (it exposes no
+ * asset list).
+ */
+export interface KeptAssets {
+  keep: true;
+  /** The kept version's file count and bytes, as the caller recorded them (reported in the result). */
+  fileCount: number;
+  totalBytes: number;
+}
+
+export function isKeptAssets(assets: BuiltManifest | KeptAssets): assets is KeptAssets {
+  return "keep" in assets && assets.keep === true;
+}
+
 export interface DeployRequest {
   target: ScriptTarget;
-  assets: BuiltManifest;
+  /** The folder's files to upload (what Cloudflare lacks of them), or the live version's files kept. */
+  assets: BuiltManifest | KeptAssets;
   worker?: WorkerSpec;
   assetConfig?: AssetConfig;
   /** For assets-only workers (no module), the compatibility settings still apply to the asset worker. */
@@ -72,8 +92,10 @@ export interface DeployResult {
   totalBytes: number;
   uploadedFiles: number;
   uploadedBytes: number;
-  /** Manifest files the server already held (not uploaded). */
+  /** Manifest files the server already held (not uploaded); every file when they were kept. */
   cachedFiles: number;
+  /** The live version's files were kept (`keep_assets`): no upload session, one script PUT. */
+  keptAssets: boolean;
   buckets: number;
   sessions: number;
   retries: number;

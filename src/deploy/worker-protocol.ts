@@ -68,7 +68,7 @@ export const deployEventSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("concurrency"), from: count, to: count, reason: z.string() }),
   z.object({ type: z.literal("budget-wait"), wait: budgetWaitSchema }),
   z.object({ type: z.literal("session-renewed"), reason: z.string() }),
-  z.object({ type: z.literal("script"), route: z.enum(["namespace", "account"]), assetsOnly: z.boolean() }),
+  z.object({ type: z.literal("script"), route: z.enum(["namespace", "account"]), assetsOnly: z.boolean(), keptFiles: count.optional() }),
   z.object({
     type: z.literal("done"),
     uploadedFiles: count,
@@ -95,6 +95,7 @@ export const deployResultSchema = z.object({
   uploadedFiles: count,
   uploadedBytes: count,
   cachedFiles: count,
+  keptAssets: z.boolean(),
   buckets: count,
   sessions: count,
   retries: count,

@@ -15,6 +15,7 @@ import {
   getScript,
   NamespaceNotFoundError,
   tagsWithOwner,
+  type KeptAssets,
   type LiveScript,
 } from "../deploy/index.js";
 import { describeTarget } from "../deploy/script.js";
@@ -22,8 +23,8 @@ import { assetsFromInputs } from "./assets-from-inputs.js";
 import { toPlainJson } from "./canonical.js";
 import { warn } from "./engine-log.js";
 import { providerInputsSchema, type ProviderInputs, type ProviderOutputs } from "./inputs.js";
-import { manifestInputDigest, resourceId, settingsDigest, targetOf, withoutInternalKeys } from "./plan.js";
-import { listedScript, recordScript, unchangedSince } from "./namespace-snapshots.js";
+import { decideAssets, manifestInputDigest, resourceId, settingsDigest, targetOf, withoutInternalKeys } from "./plan.js";
+import { listedScript, recordScript, sameInstant, unchangedSince } from "./namespace-snapshots.js";
 import { createClient, type ProviderConfig } from "./settings.js";
 import { workerFromInputs } from "./worker-from-inputs.js";
 
@@ -62,7 +63,7 @@ export async function create(raw: Record<string, unknown>, overrides: ProviderCo
   const target = targetOf(inputs);
   const label = labelOf(inputs);
   return withClient(overrides, async (client) => {
-    const live = await scriptToOverwrite(client, target);
+    const { live } = await scriptToOverwrite(client, target);
     const decision = decideCreate(target, live, inputs.owner ?? "", inputs.adopt ?? false);
     if (decision.kind === "refuse") throw new ScriptOwnershipError(decision.message);
     if (decision.kind === "same-stack") {
@@ -79,11 +80,20 @@ export async function update(olds: ProviderOutputs, raw: Record<string, unknown>
   const inputs = parseInputs(raw);
   const target = targetOf(inputs);
   return withClient(overrides, async (client) => {
-    const live = await scriptToOverwrite(client, target, olds.modifiedOn);
-    const decision = decideUpdate(target, live, { previous: olds.owner, next: inputs.owner ?? "" }, inputs.adopt ?? false);
+    const look = await scriptToOverwrite(client, target, olds.modifiedOn);
+    const decision = decideUpdate(target, look.live, { previous: olds.owner, next: inputs.owner ?? "" }, inputs.adopt ?? false);
     if (decision.kind === "refuse") throw new ScriptOwnershipError(decision.message);
-    return { outs: await deployInputs(client, inputs, log) };
+    const liveUnchanged = look.unchanged || (look.live !== undefined && look.live.hasAssets && sameInstant(look.live.modifiedOn, olds.modifiedOn));
+    const assets = decideAssets(olds, inputs, liveUnchanged);
+    return { outs: await deployInputs(client, inputs, log, assets.keep ? { keep: true, fileCount: olds.fileCount, totalBytes: olds.totalBytes } : undefined) };
   });
+}
+
+/** The look before a create or update: the live script when it had to be read, and whether it is as recorded. */
+interface LiveLook {
+  live: LiveScript | undefined;
+  /** The namespace listing shows the script with the `modified_on` this resource recorded (so it was not read). */
+  unchanged: boolean;
 }
 
 /**
@@ -93,12 +103,12 @@ export async function update(olds: ProviderOutputs, raw: Record<string, unknown>
  * one script only where one exists or changed. A missing namespace means no script either: the deploy's own first
  * call then says what to do about the namespace.
  */
-async function scriptToOverwrite(client: CloudflareClient, target: ScriptTarget, recordedModifiedOn?: string): Promise<LiveScript | undefined> {
+async function scriptToOverwrite(client: CloudflareClient, target: ScriptTarget, recordedModifiedOn?: string): Promise<LiveLook> {
   return beforeAnyChange(async () => {
     const known = await listedScript(client, target).catch(absentIfNamespaceMissing);
-    if (known !== undefined && known.listed === undefined) return undefined;
-    if (unchangedSince(known?.listed, recordedModifiedOn)) return undefined;
-    return getScript(client, target).catch(absentIfNamespaceMissing);
+    if (known !== undefined && known.listed === undefined) return { live: undefined, unchanged: false };
+    if (unchangedSince(known?.listed, recordedModifiedOn)) return { live: undefined, unchanged: true };
+    return { live: await getScript(client, target).catch(absentIfNamespaceMissing), unchanged: false };
   });
 }
 
@@ -117,14 +127,18 @@ function absentIfNamespaceMissing(error: unknown): undefined {
   throw error;
 }
 
-/** Cloudflare's PUT replaces the script (and its config) wholesale, so create and update deploy the same way. */
-async function deployInputs(client: CloudflareClient, inputs: ProviderInputs, log: LogLine): Promise<ProviderOutputs> {
+/**
+ * Cloudflare's PUT replaces the script (and its config) wholesale, so create and update deploy the same way — except
+ * that an update whose files are the live ones (`kept`, decided by plan.ts `decideAssets`) keeps them: the folder is
+ * then not even listed, and the deploy is one PUT.
+ */
+async function deployInputs(client: CloudflareClient, inputs: ProviderInputs, log: LogLine, kept?: KeptAssets): Promise<ProviderOutputs> {
   const label = labelOf(inputs);
   // Paths are relative to the program's folder (workDir), which an Automation API program need not share with this
   // process (whose folder is the project's `main`). State written before workDir existed resolves from here.
-  const assets = await assetsFromInputs(inputs.directory, inputs.manifest, inputs.workDir);
+  const assets = kept ?? (await assetsFromInputs(inputs.directory, inputs.manifest, inputs.workDir));
   const worker = inputs.worker ? await workerFromInputs(inputs.worker, inputs.workDir) : undefined;
-  log(`${label}: ${assets.fileCount} files, ${assets.totalBytes} bytes`);
+  log(`${label}: ${assets.fileCount} files, ${assets.totalBytes} bytes${kept ? " (unchanged since the last deploy)" : ""}`);
   const result = await deployAssets(
     client,
     {

@@ -72,7 +72,12 @@ export function clearSnapshots(): void {
  * GET may format the same `modified_on` differently (fractional seconds), which must not read as a change.
  */
 export function unchangedSince(listed: ListedScript | undefined, recordedModifiedOn: string | undefined): boolean {
-  if (listed?.modifiedOn === undefined || recordedModifiedOn === undefined) return false;
-  const [a, b] = [Date.parse(listed.modifiedOn), Date.parse(recordedModifiedOn)];
-  return Number.isFinite(a) && Number.isFinite(b) ? a === b : listed.modifiedOn === recordedModifiedOn;
+  return sameInstant(listed?.modifiedOn, recordedModifiedOn);
+}
+
+/** Two `modified_on` values name the same instant (however each formats its fractional seconds). */
+export function sameInstant(a: string | undefined, b: string | undefined): boolean {
+  if (a === undefined || b === undefined) return false;
+  const [x, y] = [Date.parse(a), Date.parse(b)];
+  return Number.isFinite(x) && Number.isFinite(y) ? x === y : a === b;
 }

@@ -103,6 +103,26 @@ export function diff(olds: Partial<ProviderOutputs>, news: Record<string, unknow
   return { changes: reasons.length > 0, replaces: [...replaces], deleteBeforeReplace: false, reasons };
 }
 
+/** Whether an update uploads the folder's files or keeps the live version's (`keep_assets`), and why. */
+export type AssetsDecision = { keep: true } | { keep: false; reason: string };
+
+/**
+ * An update keeps the live version's files — one script PUT, no upload session, no file read — only when they are
+ * surely the declared ones: the manifest (paths and hashes, the salt included) equals the one this resource last
+ * deployed, that deploy left assets, and the live script is still that deploy (`liveUnchanged`: the listing or a read
+ * shows the `modified_on` it recorded, and no refresh saw another deploy since). Anything else uploads, which costs
+ * one session more and sends only what Cloudflare lacks. Cloudflare exposes no asset list to check against.
+ */
+export function decideAssets(olds: Partial<ProviderOutputs>, news: { manifest: Record<string, string> }, liveUnchanged: boolean): AssetsDecision {
+  if (olds.manifestDigest !== manifestInputDigest(news.manifest)) return { keep: false, reason: "files changed" };
+  if (olds.hasAssets !== true) return { keep: false, reason: "the live script has no assets" };
+  if (olds.deployedEtag !== undefined || olds.deployedModifiedOn !== undefined) {
+    return { keep: false, reason: "a refresh saw another deploy of the script" };
+  }
+  if (!liveUnchanged) return { keep: false, reason: "the script changed since this resource deployed it" };
+  return { keep: true };
+}
+
 export function resourceId(target: ScriptTarget): string {
   return `${target.accountId}/${target.namespace ?? "-"}/${target.scriptName}`;
 }
