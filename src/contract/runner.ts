@@ -61,6 +61,7 @@ export interface RunOptions {
 }
 
 export const CLEANUP_ID = "namespace-delete";
+const CLEANUP_RECHECK_MS = 2000;
 
 export async function runContract(target: ContractTarget, options: RunOptions = {}): Promise<ContractReport> {
   const names = runNames(options.runId ?? randomBytes(4).toString("hex"));
@@ -111,7 +112,7 @@ export async function runContract(target: ContractTarget, options: RunOptions = 
     }
   }
 
-  const cleanup = await deleteScratch(http, target, names.namespace, state);
+  const cleanup = await deleteScratch(http, budget, target, names.namespace, state);
   if (cleanup) finish({ id: CLEANUP_ID, title: "namespace delete: DELETE …/dispatch/namespaces/{ns} removes the scratch namespace (cleanup)", notes: [], calls: callsByCheck.get(CLEANUP_ID) ?? 0, ...cleanup.result });
   const report: ContractReport = {
     target: { kind: target.kind, baseUrl: target.baseUrl },
@@ -141,7 +142,7 @@ function problemsOf(err: unknown): string[] {
  * Deletes what the run may have left: scripts still alive, then the namespace (which Cloudflare deletes with its
  * scripts; deleting them first does not rely on that), then reads the namespace to see it gone.
  */
-async function deleteScratch(http: ContractHttp, target: ContractTarget, namespace: string, state: RunState) {
+async function deleteScratch(http: ContractHttp, budget: CallBudget, target: ContractTarget, namespace: string, state: RunState) {
   if (state.namespace === "not-requested" || state.namespace === "refused") return undefined;
   const call = (method: string, path: string) => http.call(CLEANUP_ID, method, path, { purpose: "cleanup" });
   const problems: string[] = [];
@@ -157,7 +158,13 @@ async function deleteScratch(http: ContractHttp, target: ContractTarget, namespa
         problems.push(...problemsOf(err));
       }
     }
-    problems.push(...errorProblems(await call("GET", namespacePath(target.accountId, namespace)), 404, undefined, "GET namespace after its delete"));
+    let gone = await call("GET", namespacePath(target.accountId, namespace));
+    // A delete may take a moment to be visible everywhere: look once more, if the budget has a call left.
+    if (gone.status !== 404 && budget.used < budget.limit) {
+      await new Promise((resolve) => setTimeout(resolve, CLEANUP_RECHECK_MS));
+      gone = await call("GET", namespacePath(target.accountId, namespace));
+    }
+    problems.push(...errorProblems(gone, 404, undefined, "GET namespace after its delete"));
   } catch (err) {
     problems.push(...problemsOf(err));
   }

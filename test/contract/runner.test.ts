@@ -92,6 +92,14 @@ describe("the contract suite against the emulator", () => {
     expect(await namespacesLeft(emu)).toEqual([]);
   });
 
+  it("finds an emulator without its rate limit wanting: no Ratelimit headers to judge", async () => {
+    const { emu, target } = await emulatorWith({ rateLimit: false });
+    const checks = CONTRACT_CHECKS.filter((c) => ["namespace-create", "namespace-get", "rate-limit-headers"].includes(c.id));
+    const report = await runContract(target, { checks });
+    expect(failures(report.results)).toEqual([expect.stringMatching(/^rate-limit-headers \(failed\): #1 POST \/accounts\/.*: Ratelimit header null, expected "default";r=<remaining>;t=<seconds>/)]);
+    expect(await namespacesLeft(emu)).toEqual([]);
+  });
+
   it("stops before a check the budget cannot pay for, still cleans up, and never goes over", async () => {
     const { emu, target } = await emulatorWith({});
     const report = await runContract(target, { budget: new CallBudget(12, CLEANUP_RESERVE) });
