@@ -13,6 +13,7 @@ import { ContractFailure, errorProblems, expectResult } from "./expect.js";
 import { ContractHttp, ContractTransportError } from "./http.js";
 import { namespacePath, scriptPath } from "./paths.js";
 import { type Recorder, createRecorder } from "./record.js";
+import { type RedactionContext, redactText } from "./redact.js";
 import { contractSite } from "./site.js";
 import { z } from "zod";
 
@@ -67,9 +68,9 @@ export async function runContract(target: ContractTarget, options: RunOptions = 
   const names = runNames(options.runId ?? randomBytes(4).toString("hex"));
   const budget = options.budget ?? new CallBudget();
   const checks = options.checks ?? CONTRACT_CHECKS;
-  const recorder: Recorder | undefined = options.record
-    ? createRecorder(options.record, { token: target.token, accountId: target.accountId, names: { [names.namespace]: "{namespace}", [names.runId]: "{run}" } })
-    : undefined;
+  // The printed results are redacted like the recording, so the output can be pasted into an issue as it is.
+  const redaction: RedactionContext = { token: target.token, accountId: target.accountId, names: { [names.namespace]: "{namespace}", [names.runId]: "{run}" } };
+  const recorder: Recorder | undefined = options.record ? createRecorder(options.record, redaction) : undefined;
   const state: RunState = { site: contractSite(names.runId), namespace: "not-requested", alive: new Set(), exchanges: [] };
   const callsByCheck = new Map<string, number>();
   const http = new ContractHttp({
@@ -83,7 +84,8 @@ export async function runContract(target: ContractTarget, options: RunOptions = 
     },
   });
   const results: CheckResult[] = [];
-  const finish = (result: CheckResult) => {
+  const finish = (raw: CheckResult) => {
+    const result = { ...raw, problems: raw.problems.map((t) => redactText(t, redaction)), notes: raw.notes.map((t) => redactText(t, redaction)) };
     results.push(result);
     options.onResult?.(result);
   };

@@ -65,6 +65,9 @@ describe("wfp-assets contract", () => {
       expect(run.code).toBe(1);
       expect(run.stdout).toMatch(/^FAIL GET settings: .*\n {7}- GET settings: HTTP 503, expected 2xx/m);
       expect(run.stdout).toMatch(/please open an issue with this output and the recording/);
+      // The output is redacted like a recording: it can be pasted into an issue as it is.
+      expect(run.stdout).not.toContain(ACCOUNT);
+      expect(run.stdout).not.toContain(TOKEN);
     } finally {
       emulator.setFaults(undefined);
     }
