@@ -18,7 +18,8 @@ options:
   --emulator     check a local emulator even when the variables above are set
   -h, --help     show this help
 
-Exit codes: 0 every check passed, 1 a check failed (or the namespace could not be deleted), 2 bad arguments.
+Exit codes: 0 every check passed, 1 a check failed (or the namespace could not be deleted), 2 bad arguments,
+130 interrupted by Ctrl-C (the scratch namespace was still deleted).
 `;
 
 export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
@@ -48,15 +49,29 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env):
       ? `Checking the Cloudflare API at ${target.baseUrl} (account ${target.accountId.slice(0, 6)}…) in a scratch dispatch namespace, at most ${CONTRACT_CALL_BUDGET} API calls.\n\n`
       : `Checking a freshly started local emulator (${target.baseUrl}) against Cloudflare's documented behaviour.\n\n`,
   );
+  // The first Ctrl-C lets the call in flight finish, skips the rest and still deletes the scratch namespace.
+  const interrupt = new AbortController();
+  const onSignal = () => {
+    if (interrupt.signal.aborted) process.exit(130);
+    interrupt.abort();
+    process.stderr.write("\nwfp-assets contract: interrupted: finishing the current check, then deleting the scratch namespace (Ctrl-C again to quit at once and leave it).\n");
+  };
+  process.on("SIGINT", onSignal);
   try {
-    const report = await runContract(target, { ...(values.record !== undefined ? { record: values.record } : {}), onResult: (r) => process.stdout.write(`${formatResult(r)}\n`) });
+    const report = await runContract(target, {
+      ...(values.record !== undefined ? { record: values.record } : {}),
+      signal: interrupt.signal,
+      onResult: (r) => process.stdout.write(`${formatResult(r)}\n`),
+    });
     process.stdout.write(`${formatSummary(report)}\n`);
+    if (report.leftover === undefined && interrupt.signal.aborted) return 130;
     return passed(report) ? 0 : 1;
   } catch (err) {
     if (!(err instanceof RecordDirError)) throw err;
     process.stderr.write(`wfp-assets contract: ${err.message}\n`);
     return 2;
   } finally {
+    process.off("SIGINT", onSignal);
     await emulator?.close();
   }
 }

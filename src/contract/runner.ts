@@ -57,6 +57,8 @@ export interface RunOptions {
   /** Default: every check (tests run subsets). */
   checks?: readonly ContractCheck[];
   budget?: CallBudget;
+  /** Aborting skips the checks not yet started; the cleanup still runs (the CLI aborts on the first Ctrl-C). */
+  signal?: AbortSignal;
   /** Called as each check (and the cleanup) ends, for progress output. */
   onResult?: (result: CheckResult) => void;
 }
@@ -94,6 +96,7 @@ export async function runContract(target: ContractTarget, options: RunOptions = 
   for (const check of checks) {
     const base = { id: check.id, title: check.title, notes: [] as string[] };
     const unmet = check.needs.filter((id) => results.find((r) => r.id === id)?.status !== "passed");
+    if (!stopped && options.signal?.aborted) stopped = "interrupted";
     if (stopped || unmet.length > 0) {
       finish({ ...base, status: "skipped", problems: [stopped ?? `needs ${unmet.join(", ")}`], calls: 0 });
       continue;

@@ -1,5 +1,5 @@
 /** `wfp-assets contract`, run as the compiled CLI: against its own emulator, and in account mode against one. */
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -68,6 +68,32 @@ describe("wfp-assets contract", () => {
       // The output is redacted like a recording: it can be pasted into an issue as it is.
       expect(run.stdout).not.toContain(ACCOUNT);
       expect(run.stdout).not.toContain(TOKEN);
+    } finally {
+      emulator.setFaults(undefined);
+    }
+  });
+
+  it("on Ctrl-C finishes the check in progress, skips the rest, deletes the namespace and exits 130", async () => {
+    // The keep_assets PUT takes a while, so the interrupt lands in the middle of a check.
+    emulator.setFaults("PUT namespace-script=latency:800+1");
+    try {
+      const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("CLOUDFLARE_") && !k.startsWith("CF_")));
+      const child = spawn(join(REPO, "node_modules", ".bin", "node"), [join(REPO, "dist", "cli.js"), "contract"], {
+        env: { ...base, CLOUDFLARE_API_TOKEN: TOKEN, CLOUDFLARE_ACCOUNT_ID: ACCOUNT, CLOUDFLARE_API_BASE_URL: emulator.url },
+      });
+      let stdout = "";
+      let stderr = "";
+      child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+      child.stdout.on("data", (d: Buffer) => {
+        stdout += d.toString();
+        if (/^ok {3}second session/m.test(stdout) && !child.killed) child.kill("SIGINT");
+      });
+      const code = await new Promise<number | null>((done) => child.on("exit", (c) => done(c)));
+      expect(code, stdout + stderr).toBe(130);
+      expect(stderr).toMatch(/interrupted: finishing the current check, then deleting the scratch namespace/);
+      expect(stdout).toMatch(/^skip listing with \?tags=.*\n {7}interrupted$/m);
+      expect(stdout).toMatch(/^ok {3}namespace delete: /m);
+      expect(Object.keys((await emulator.stats()).accounts[ACCOUNT]!.namespaces)).toEqual([]);
     } finally {
       emulator.setFaults(undefined);
     }

@@ -100,6 +100,16 @@ describe("the contract suite against the emulator", () => {
     expect(await namespacesLeft(emu)).toEqual([]);
   });
 
+  it("on an abort, skips the checks not yet started and still deletes the namespace", async () => {
+    const { emu, target } = await emulatorWith({});
+    const interrupt = new AbortController();
+    const report = await runContract(target, { signal: interrupt.signal, onResult: (r) => r.id === "upload-session" && interrupt.abort() });
+    const statuses = Object.fromEntries(report.results.map((r) => [r.id, r.status]));
+    expect(statuses).toMatchObject({ "namespace-create": "passed", "upload-session": "passed", "bucket-uploads": "skipped", "rate-limit-headers": "skipped", [CLEANUP_ID]: "passed" });
+    expect(report.results.find((r) => r.id === "bucket-uploads")!.problems).toEqual(["interrupted"]);
+    expect(await namespacesLeft(emu)).toEqual([]);
+  });
+
   it("stops before a check the budget cannot pay for, still cleans up, and never goes over", async () => {
     const { emu, target } = await emulatorWith({});
     const report = await runContract(target, { budget: new CallBudget(12, CLEANUP_RESERVE) });
