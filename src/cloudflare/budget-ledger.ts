@@ -147,7 +147,7 @@ export class FileBudgetLedger implements BudgetLedger {
   private maybeRewrite(now: number): void {
     if (fstatSync(this.fd!).size < ROTATE_BYTES) return;
     this.carried = merge(this.carried, this.readNew());
-    const size = fstatSync(this.fd!).size;
+    const size = fstatSync(this.fd!).size; // again: readNew may have reopened a file another process rewrote
     const buffer = Buffer.alloc(size);
     const read = readSync(this.fd!, buffer, 0, size, 0);
     const keep = buffer

@@ -201,6 +201,11 @@ export class RequestBudget implements ApiBudget {
 
   /** Adds a call time to the ascending log (another process's call can be older than our latest). */
   private insert(t: number): void {
+    this.log.splice(this.firstAfter(t), 0, t);
+  }
+
+  /** Index of the first logged call that started after `t` (binary search; entries before `head` are gone). */
+  private firstAfter(t: number): number {
     let lo = this.head;
     let hi = this.log.length;
     while (lo < hi) {
@@ -208,7 +213,7 @@ export class RequestBudget implements ApiBudget {
       if (this.log[mid]! <= t) lo = mid + 1;
       else hi = mid;
     }
-    this.log.splice(lo, 0, t);
+    return lo;
   }
 
   /** New settings apply to the calls still waiting and to the next ones; the log of past calls is kept. */
@@ -342,14 +347,7 @@ export class RequestBudget implements ApiBudget {
 
   /** Counted calls that started after `since`. */
   private countSince(since: number): number {
-    let lo = this.head;
-    let hi = this.log.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.log[mid]! <= since) lo = mid + 1;
-      else hi = mid;
-    }
-    return this.log.length - lo;
+    return this.log.length - this.firstAfter(since);
   }
 
   /** Reads the Ratelimit headers of an answer to a counted call. Never loosens the local windows. */

@@ -7,6 +7,7 @@ import {
   type BudgetSettings,
   type BudgetWait,
 } from "../../src/cloudflare/index.js";
+import { maxInAnyWindow } from "../fixtures/call-windows.mjs";
 
 /** Fake timers drive both the budget's timers and its clock (Date.now is faked too). */
 function budget(settings: Partial<BudgetSettings> | undefined, announceAfterMs = 1000): RequestBudget {
@@ -22,17 +23,6 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-/** The most calls that started in any half-open window [t, t + windowMs). */
-function maxInAnyWindow(starts: number[], windowMs: number): number {
-  const sorted = [...starts].sort((a, b) => a - b);
-  let max = 0;
-  for (let i = 0; i < sorted.length; i++) {
-    let n = 0;
-    for (let j = i; j < sorted.length && sorted[j]! < sorted[i]! + windowMs; j++) n++;
-    max = Math.max(max, n);
-  }
-  return max;
-}
 
 /** Starts `count` calls at once; each holds its slot for `holdMs(i)` and then completes with `headers(i)`. */
 function launch(

@@ -17,6 +17,7 @@ import {
   type BudgetRequest,
   type BudgetService,
 } from "../../src/deploy/budget-bridge.js";
+import { maxInAnyWindow } from "../fixtures/call-windows.mjs";
 
 const open: MessagePort[] = [];
 afterEach(() => {
@@ -43,17 +44,6 @@ function bridge(parent: ApiBudget): { remote: RemoteBudget; service: BudgetServi
   return { remote, service, sent };
 }
 
-/** The most starts in any half-open window [t, t + windowMs). */
-function maxInAnyWindow(starts: number[], windowMs: number): number {
-  const sorted = [...starts].sort((a, b) => a - b);
-  let max = 0;
-  for (let i = 0; i < sorted.length; i++) {
-    let n = 0;
-    for (let j = i; j < sorted.length && sorted[j]! < sorted[i]! + windowMs; j++) n++;
-    max = Math.max(max, n);
-  }
-  return max;
-}
 
 const until = async (check: () => boolean, what: string): Promise<void> => {
   for (let i = 0; i < 200 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
