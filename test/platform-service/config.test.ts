@@ -53,4 +53,18 @@ describe("parseConfig", () => {
     expect(config.cloudflare.kind).toBe("emulator");
     expect(config.dataDir).toBe(path.resolve("relative/data"));
   });
+
+  it("refuses to listen beyond this machine without a token", () => {
+    for (const host of ["0.0.0.0", "::", "192.0.2.10", "platform.internal"]) {
+      expect(() => parseConfig({ PLATFORM_HOST: host }, SERVICE_DIR), host).toThrow(/PLATFORM_API_TOKEN is not set.*openssl rand -hex 24.*127\.0\.0\.1/s);
+      expect(parseConfig({ PLATFORM_HOST: host, PLATFORM_API_TOKEN: "t".repeat(24) }, SERVICE_DIR).host).toBe(host);
+    }
+    for (const host of ["127.0.0.1", "127.0.0.53", "localhost", "::1"]) expect(parseConfig({ PLATFORM_HOST: host }, SERVICE_DIR).apiToken).toBeUndefined();
+  });
+
+  it("reads the HTTP bounds", () => {
+    const config = parseConfig({ PLATFORM_MAX_CONCURRENT_UPLOADS: "3", PLATFORM_MAX_EVENT_STREAMS: "50", PLATFORM_IDLE_TIMEOUT_SECONDS: "7", PLATFORM_UPLOAD_TIMEOUT_SECONDS: "60" }, SERVICE_DIR);
+    expect(config.http).toMatchObject({ idleTimeoutMs: 7000, requestTimeoutMs: 60_000, uploads: { total: 3 }, streams: { total: 50 } });
+    expect(() => parseConfig({ PLATFORM_UPLOAD_TIMEOUT_SECONDS: "5" }, SERVICE_DIR)).toThrow(/PLATFORM_UPLOAD_TIMEOUT_SECONDS must be at least 10/);
+  });
 });

@@ -4,6 +4,7 @@
  */
 import path from "node:path";
 import { z } from "zod";
+import { DEFAULT_HTTP_LIMITS, type HttpLimits } from "./http/limits.ts";
 import { accountIdSchema, namespaceNameSchema } from "./wfp.ts";
 
 const MiB = 1024 * 1024;
@@ -44,6 +45,8 @@ export interface ServiceConfig {
   apiToken: string | undefined;
   /** Public URL of a tenant's site with `{tenant}` in it; for the emulator the service knows its own. */
   siteUrlTemplate: string | undefined;
+  /** Bounds on slow and long-lived requests (http/app.ts, README "Attack surface"). */
+  http: HttpLimits;
 }
 
 function wholeNumber(name: string, min: number, max: number) {
@@ -82,6 +85,10 @@ const envSchema = z.object({
     z.string().includes("{tenant}", { error: "PLATFORM_SITE_URL must contain {tenant}, e.g. https://{tenant}.sites.example.com/" }).optional(),
   ),
   PLATFORM_PULUMI_ROOT: optionalText,
+  PLATFORM_MAX_CONCURRENT_UPLOADS: wholeNumber("PLATFORM_MAX_CONCURRENT_UPLOADS", 1, 10_000).default(DEFAULT_HTTP_LIMITS.uploads.total),
+  PLATFORM_MAX_EVENT_STREAMS: wholeNumber("PLATFORM_MAX_EVENT_STREAMS", 1, 1_000_000).default(DEFAULT_HTTP_LIMITS.streams.total),
+  PLATFORM_IDLE_TIMEOUT_SECONDS: wholeNumber("PLATFORM_IDLE_TIMEOUT_SECONDS", 1, 3600).default(DEFAULT_HTTP_LIMITS.idleTimeoutMs / 1000),
+  PLATFORM_UPLOAD_TIMEOUT_SECONDS: wholeNumber("PLATFORM_UPLOAD_TIMEOUT_SECONDS", 10, 24 * 3600).default(DEFAULT_HTTP_LIMITS.requestTimeoutMs / 1000),
   CLOUDFLARE_API_BASE_URL: optionalText.pipe(z.url({ error: "CLOUDFLARE_API_BASE_URL must be a URL such as https://api.cloudflare.com/client/v4" }).optional()),
   CF_API_BASE_URL: optionalText.pipe(z.url({ error: "CF_API_BASE_URL must be a URL" }).optional()),
   CLOUDFLARE_ACCOUNT_ID: optionalText.pipe(accountIdSchema.optional()),
@@ -91,6 +98,11 @@ const envSchema = z.object({
   PULUMI_BACKEND_URL: optionalText,
   PULUMI_CONFIG_PASSPHRASE: optionalText,
 });
+
+/** Addresses only this machine can reach: the only ones the service may listen on without a token. */
+function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || host === "[::1]" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
 
 /**
  * Reads the environment. With no Cloudflare API base URL the service runs against its own emulator (any
@@ -104,6 +116,12 @@ export function parseConfig(env: Record<string, string | undefined>, serviceDir:
     throw new ConfigError(`invalid configuration:\n  ${problems.join("\n  ")}`);
   }
   const v = parsed.data;
+  if (v.PLATFORM_API_TOKEN === undefined && !isLoopback(v.PLATFORM_HOST)) {
+    throw new ConfigError(
+      `PLATFORM_HOST is ${v.PLATFORM_HOST}, reachable from other machines, and PLATFORM_API_TOKEN is not set: anyone could replace or delete ` +
+        "any tenant's site. Set PLATFORM_API_TOKEN (e.g. `openssl rand -hex 24`), or listen on 127.0.0.1.",
+    );
+  }
   const dataDir = path.resolve(v.PLATFORM_DATA_DIR ?? path.join(serviceDir, ".data"));
   const baseUrl = v.CLOUDFLARE_API_BASE_URL ?? v.CF_API_BASE_URL;
   let cloudflare: CloudflareTarget;
@@ -140,5 +158,12 @@ export function parseConfig(env: Record<string, string | undefined>, serviceDir:
     saltSecret: v.PLATFORM_SALT_SECRET,
     apiToken: v.PLATFORM_API_TOKEN,
     siteUrlTemplate: v.PLATFORM_SITE_URL,
+    http: {
+      ...DEFAULT_HTTP_LIMITS,
+      idleTimeoutMs: v.PLATFORM_IDLE_TIMEOUT_SECONDS * 1000,
+      requestTimeoutMs: v.PLATFORM_UPLOAD_TIMEOUT_SECONDS * 1000,
+      uploads: { ...DEFAULT_HTTP_LIMITS.uploads, total: v.PLATFORM_MAX_CONCURRENT_UPLOADS },
+      streams: { ...DEFAULT_HTTP_LIMITS.streams, total: v.PLATFORM_MAX_EVENT_STREAMS },
+    },
   };
 }

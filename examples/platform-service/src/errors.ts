@@ -8,6 +8,10 @@ export type RejectionCode =
   | "invalid-deployment-id"
   | "invalid-option"
   | "unauthorized"
+  | "unexpected-body"
+  | "too-many-streams"
+  | "too-many-uploads"
+  | "auth-not-configured"
   | "unsupported-media-type"
   | "empty-body"
   | "archive-too-large"
@@ -34,6 +38,10 @@ const STATUS: Record<RejectionCode, number> = {
   "invalid-deployment-id": 400,
   "invalid-option": 400,
   unauthorized: 401,
+  "unexpected-body": 400,
+  "too-many-streams": 429,
+  "too-many-uploads": 429,
+  "auth-not-configured": 409,
   "unsupported-media-type": 415,
   "empty-body": 400,
   "archive-too-large": 413,

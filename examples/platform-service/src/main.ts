@@ -17,6 +17,7 @@ import { redactor } from "./redact.ts";
 import { TenantScheduler } from "./scheduler.ts";
 import { loadOrCreateSecret } from "./secret-file.ts";
 import { TenantStacks } from "./stacks.ts";
+import { tenantTokenKey } from "./tenant-tokens.ts";
 import { TenantFolders } from "./tenant-folders.ts";
 import { TenantService } from "./tenants.ts";
 import { assetLimits } from "./wfp.ts";
@@ -84,7 +85,8 @@ async function main(): Promise<void> {
     siteAddress: cloudflare.siteAddress,
     log,
   });
-  const app = buildApp({ service, apiToken: config.apiToken, redact, log });
+  const credentials = config.apiToken === undefined ? undefined : { platformToken: config.apiToken, tenantTokenKey: tenantTokenKey(config.apiToken) };
+  const app = buildApp({ service, credentials, redact, log, limits: config.http });
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : config.port;

@@ -3,58 +3,25 @@
  * limit) and error answers. Every request here is refused before a deploy is queued, so the service's real
  * parts (folders, scheduler, stacks on the pinned CLI) are built but the CLI is never run for a stack.
  */
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync } from "node:fs";
 import path from "node:path";
-import { PulumiCommand } from "@pulumi/pulumi/automation/index.js";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildApp } from "../../../examples/platform-service/src/http/app.ts";
-import { redactor } from "../../../examples/platform-service/src/redact.ts";
-import { TenantScheduler } from "../../../examples/platform-service/src/scheduler.ts";
-import { TenantStacks } from "../../../examples/platform-service/src/stacks.ts";
-import { TenantFolders } from "../../../examples/platform-service/src/tenant-folders.ts";
-import { TenantService } from "../../../examples/platform-service/src/tenants.ts";
-import { pulumiBinDir } from "../../fixtures/repo.mjs";
 import { siteArchive } from "../archives.js";
+import { API_TOKEN, startTestApp, type TestApp } from "./app-fixture.js";
 
-const API_TOKEN = "platform-api-token-5f0c2e9a71";
+let t: TestApp;
 let app: FastifyInstance;
 let dataDir: string;
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(path.join(tmpdir(), "platform-app-"));
-  const folders = new TenantFolders(dataDir);
-  await folders.init();
-  const binDir = await pulumiBinDir();
-  const stacks = new TenantStacks({
-    pulumiCommand: await PulumiCommand.get({ root: path.dirname(binDir) }),
-    projectName: "app-test",
-    mainDir: dataDir,
-    pulumiHome: path.join(dataDir, "pulumi-home"),
-    envVars: { PULUMI_BACKEND_URL: `file://${dataDir}/state` },
-  });
-  const redact = redactor([API_TOKEN]);
-  const service = new TenantService({
-    folders,
-    stacks,
-    scheduler: new TenantScheduler(1),
-    accountId: "0123456789abcdef0123456789abcdef",
-    namespace: "tenants",
-    saltSecret: "salt-secret-for-the-app-test",
-    limits: { maxFileBytes: 1024, maxFiles: 10, maxSiteBytes: 4096 },
-    maxArchiveBytes: 2048,
-    redact,
-    siteAddress: () => undefined,
-    log: () => {},
-  });
-  app = buildApp({ service, apiToken: API_TOKEN, redact, log: () => {} });
-  await app.ready();
+  t = await startTestApp({ listen: false });
+  app = t.app;
+  dataDir = t.dataDir;
 }, 10 * 60_000);
 
 afterAll(async () => {
-  await app?.close();
-  rmSync(dataDir, { recursive: true, force: true });
+  await t?.close();
 });
 
 const auth = { authorization: `Bearer ${API_TOKEN}` };

@@ -10,6 +10,9 @@ import { receiveBody } from "../archive/receive.ts";
 import { RequestRejected } from "../errors.ts";
 import type { UploadBody } from "../tenants.ts";
 
+/** What a form may hold besides its one file: fields are ignored, so few and small is plenty (busboy's limits). */
+const FORM_LIMITS = { fields: 20, parts: 21, fieldNameSize: 100, fieldSize: 1024, headerPairs: 20 } as const;
+
 export function isMultipart(headers: IncomingHttpHeaders): boolean {
   return /^multipart\/form-data\b/i.test(headers["content-type"] ?? "");
 }
@@ -24,8 +27,9 @@ export function multipartBody(raw: Readable, headers: IncomingHttpHeaders): Uplo
       new Promise<number>((resolve, reject) => {
         let parser: busboy.Busboy;
         try {
-          // One byte over the limit, so receiveBody sees the overflow and answers archive-too-large.
-          parser = busboy({ headers, limits: { files: 1, fileSize: maxBytes + 1, fields: 20, parts: 21 } });
+          // One byte over the limit, so receiveBody sees the overflow and answers archive-too-large. Fields are
+          // read and dropped, so they are kept small and few; a part's headers are few too.
+          parser = busboy({ headers, limits: { files: 1, fileSize: maxBytes + 1, ...FORM_LIMITS } });
         } catch (error) {
           reject(unreadable(error));
           return;
@@ -46,6 +50,14 @@ export function multipartBody(raw: Readable, headers: IncomingHttpHeaders): Uplo
         parser.on("filesLimit", () => {
           refusal ??= new RequestRejected("invalid-option", "the form holds more than one file; send one archive per upload.");
         });
+        const tooManyParts = (): void => {
+          refusal ??= new RequestRejected(
+            "invalid-option",
+            `the form has more than ${FORM_LIMITS.fields} fields or ${FORM_LIMITS.parts} parts; send the archive with at most a few fields.`,
+          );
+        };
+        parser.on("fieldsLimit", tooManyParts);
+        parser.on("partsLimit", tooManyParts);
         parser.on("error", (error: unknown) => {
           raw.unpipe(parser);
           raw.resume();

@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { DEPLOYMENT_ID_PATTERN } from "../deployment.ts";
 import { RequestRejected, type RejectionCode } from "../errors.ts";
+import { TENANT_TOKEN_TTL } from "../tenant-tokens.ts";
 import { HTML_HANDLING_VALUES, NOT_FOUND_HANDLING_VALUES, scriptNameSchema, type AssetConfig } from "../wfp.ts";
 
 function parse<T>(schema: z.ZodType<T>, value: unknown, code: RejectionCode, what: string): T {
@@ -49,9 +50,32 @@ export function followOption(query: unknown): boolean {
   return parse(z.object({ follow: flag.optional() }).strict(), query, "invalid-option", "bad query options").follow ?? false;
 }
 
-/** The SSE resume point: the Last-Event-ID header (sent by EventSource on reconnect) or `?after=N`. */
+/** An SSE position: a whole number of events, at most 15 digits (every seq this service hands out fits). */
+const eventSeq = z.string().regex(/^\d{1,15}$/, { error: "must be a whole number of at most 15 digits (an event id this service sent)" });
+
+/**
+ * The SSE resume point: the Last-Event-ID header (sent by EventSource on reconnect) or `?after=N`. Anything
+ * else there — negative, fractional, huge, not a number — is a 400 that names which, not a silent restart.
+ */
 export function afterOption(query: unknown, lastEventId: unknown): number {
-  const { after } = parse(z.object({ after: z.string().regex(/^\d+$/).optional() }).strict(), query, "invalid-option", "bad query options");
-  const header = typeof lastEventId === "string" && /^\d+$/.test(lastEventId) ? lastEventId : undefined;
+  const { after } = parse(z.object({ after: eventSeq.optional() }).strict(), query, "invalid-option", "bad query options");
+  const header = lastEventId === undefined ? undefined : parse(eventSeq, lastEventId, "invalid-option", "bad Last-Event-ID header");
   return Number(header ?? after ?? 0);
+}
+
+const tokenQuerySchema = z
+  .object({
+    ttl: z
+      .string()
+      .regex(/^\d{1,9}$/, { error: "must be a whole number of seconds" })
+      .transform(Number)
+      .pipe(z.number().min(TENANT_TOKEN_TTL.min).max(TENANT_TOKEN_TTL.max, { error: `must be at most ${TENANT_TOKEN_TTL.max} (30 days)` }))
+      .optional(),
+  })
+  .strict();
+
+/** `?ttl=<seconds>` of a tenant token (default one hour). */
+export function tokenOptions(query: unknown): { ttlSeconds: number } {
+  const { ttl } = parse(tokenQuerySchema, query, "invalid-option", "bad query options");
+  return { ttlSeconds: ttl ?? TENANT_TOKEN_TTL.default };
 }
