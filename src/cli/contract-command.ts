@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import { CLEANUP_RESERVE, CONTRACT_CALL_BUDGET, CONTRACT_CHECKS, type ContractTarget, ContractTargetError, RecordDirError, accountTarget, emulatorTarget, formatResult, formatSummary, passed, runContract } from "../contract/index.js";
 import { CloudflareConfigError } from "../cloudflare/config.js";
+import { EmulatorDependencyError } from "../emulator/index.js";
 
 const HELP = `usage: wfp-assets contract [--record DIR] [--emulator]
 
@@ -42,7 +43,14 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env):
     process.stderr.write(`wfp-assets contract: ${err.message}\n`);
     return 2;
   }
-  const emulator = target ? undefined : await emulatorTarget();
+  let emulator: Awaited<ReturnType<typeof emulatorTarget>> | undefined;
+  try {
+    emulator = target ? undefined : await emulatorTarget();
+  } catch (err) {
+    if (!(err instanceof EmulatorDependencyError)) throw err;
+    process.stderr.write(`wfp-assets contract: ${err.message}\nTo check your Cloudflare account instead, set CLOUDFLARE_API_TOKEN and CLOUDFLARE_ACCOUNT_ID.\n`);
+    return 1;
+  }
   target ??= emulator!.target;
   process.stdout.write(
     target.kind === "account"
