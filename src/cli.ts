@@ -16,6 +16,10 @@ const commands: Record<string, { summary: string; load: () => Promise<{ run(argv
     summary: "run the local Cloudflare API emulator",
     load: () => import("./cli/emulator-command.js"),
   },
+  orphans: {
+    summary: "list (and delete) scripts a stack's owner tag marks but the stack no longer declares",
+    load: () => import("./cli/orphans-command.js"),
+  },
   contract: {
     summary: "check the emulator, or your Cloudflare account, against Cloudflare's documented API",
     load: () => import("./cli/contract-command.js"),

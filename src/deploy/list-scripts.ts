@@ -31,16 +31,34 @@ export const LIST_PAGE_SIZE = 1000;
 
 /** Every script of a dispatch namespace, by name, in ceil(n / 1,000) calls. */
 export async function listNamespaceScripts(client: CloudflareClient, accountId: string, namespace: string): Promise<Map<string, ListedScript>> {
+  return (await listScripts(client, accountId, namespace)).scripts;
+}
+
+export interface ListScriptsOptions {
+  /** Cloudflare's server-side filter (`?tags=<tag>:yes,<other>:no`, doc §16.1); unset lists every script. */
+  tags?: string;
+  /** Asked before each page; false stops the listing there (what was listed so far comes back, `complete: false`). */
+  mayContinue?: () => boolean;
+}
+
+/** The scripts of a dispatch namespace, optionally filtered by tag, one call per 1,000. */
+export async function listScripts(
+  client: CloudflareClient,
+  accountId: string,
+  namespace: string,
+  options: ListScriptsOptions = {},
+): Promise<{ scripts: Map<string, ListedScript>; complete: boolean }> {
   const target: ScriptTarget = { accountId, namespace, scriptName: "" };
   const scripts = new Map<string, ListedScript>();
   let cursor: string | undefined;
   for (;;) {
+    if (options.mayContinue && !options.mayContinue()) return { scripts, complete: false };
     let page;
     try {
       page = await client.request({
         method: "GET",
         path: routes.namespaceScriptsPath(accountId, namespace),
-        query: { limit: String(LIST_PAGE_SIZE), cursor },
+        query: { limit: String(LIST_PAGE_SIZE), cursor, tags: options.tags },
         schema: z.array(listedScriptSchema),
       });
     } catch (error) {
@@ -62,6 +80,6 @@ export async function listNamespaceScripts(client: CloudflareClient, accountId: 
     }
     const next = cursorInfoSchema.safeParse(page.resultInfo);
     cursor = next.success ? (next.data?.cursor ?? undefined) : undefined;
-    if (!cursor || page.result.length === 0) return scripts;
+    if (!cursor || page.result.length === 0) return { scripts, complete: true };
   }
 }

@@ -5,6 +5,7 @@
  */
 import type { ProviderOutputs } from "./inputs.js";
 import { create, providerLog, read, remove, update } from "./lifecycle.js";
+import { checkOrphanWatch, diffOrphanWatch, isOrphanWatch, warnAboutOrphans } from "./orphan-watch.js";
 import { check, diff } from "./plan.js";
 import { credentialFailures, readProviderConfig, type ConfigReader, type ProviderConfig } from "./settings.js";
 
@@ -15,37 +16,50 @@ import { credentialFailures, readProviderConfig, type ConfigReader, type Provide
 let overrides: ProviderConfig = {};
 
 
-/** What the serialized provider's methods (src/provider/shell.ts) call. */
+type DiffAnswer = { changes: boolean; replaces: string[]; deleteBeforeReplace: boolean };
+
+/**
+ * What the serialized provider's methods (src/provider/shell.ts) call — for `UserWorkerAssets`, and for the orphan
+ * watch of `TenantSites` (inputs with `kind: "orphan-watch"`, orphan-watch.ts), which shares the one serialized provider.
+ */
 export const provider = {
   configure(config: ConfigReader): void {
     overrides = readProviderConfig(config);
   },
 
   check(news: Record<string, unknown>): { inputs?: Record<string, unknown>; failures?: Array<{ property: string; reason: string }> } {
+    if (isOrphanWatch(news)) return checkOrphanWatch(news);
     const result = check(news);
     // Credentials are resolved (not used) here so that a stack without any fails in preview, before any API call.
     const failures = [...result.failures, ...credentialFailures(overrides)];
     return failures.length > 0 ? { failures } : { inputs: result.inputs };
   },
 
-  diff(olds: Record<string, unknown>, news: Record<string, unknown>): { changes: boolean; replaces: string[]; deleteBeforeReplace: boolean } {
+  diff(olds: Record<string, unknown>, news: Record<string, unknown>): DiffAnswer | Promise<DiffAnswer> {
+    // The orphan watch (orphan-watch.ts) warns from its diff: Pulumi calls it once per preview and once per up.
+    if (isOrphanWatch(news)) return warnAboutOrphans(olds, news, overrides).then(() => ({ changes: diffOrphanWatch(olds, news), replaces: [], deleteBeforeReplace: false }));
     const decision = diff(olds as Partial<ProviderOutputs>, news);
     return { changes: decision.changes, replaces: decision.replaces, deleteBeforeReplace: decision.deleteBeforeReplace };
   },
 
   create(inputs: Record<string, unknown>): Promise<{ id: string; outs: ProviderOutputs }> {
+    // The orphan watch only records what the program declared: no API call.
+    if (isOrphanWatch(inputs)) return Promise.resolve({ id: `orphans:${String(inputs.namespace)}`, outs: inputs as unknown as ProviderOutputs });
     return create(inputs, overrides, providerLog);
   },
 
   update(olds: Record<string, unknown>, news: Record<string, unknown>): Promise<{ outs: ProviderOutputs }> {
+    if (isOrphanWatch(news)) return Promise.resolve({ outs: news as unknown as ProviderOutputs });
     return update(olds as unknown as ProviderOutputs, news, overrides, providerLog);
   },
 
   read(id: string, props: Record<string, unknown>): Promise<{ id?: string; props?: ProviderOutputs }> {
+    if (isOrphanWatch(props)) return Promise.resolve({ id, props: props as unknown as ProviderOutputs });
     return read(id, props as unknown as ProviderOutputs, overrides);
   },
 
   delete(props: Record<string, unknown>): Promise<void> {
+    if (isOrphanWatch(props)) return Promise.resolve();
     return remove(props as unknown as ProviderOutputs, overrides);
   },
 };

@@ -31,3 +31,9 @@ export function claimScript(resourceName: string, target: { accountId: string; n
   }
   claims.set(key, resourceName);
 }
+
+/** The script names this program run has claimed in one dispatch namespace so far (TenantSites' orphan watch). */
+export function claimedScriptNames(accountId: string, namespace: string): string[] {
+  const prefix = `${accountId}/${namespace}/`;
+  return [...claimsOfThisRun().keys()].filter((key) => key.startsWith(prefix)).map((key) => key.slice(prefix.length));
+}

@@ -1,6 +1,7 @@
 import { join, resolve } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { UserWorkerAssets } from "../resource/user-worker-assets.js";
+import { OrphanWatch } from "./orphan-watch.js";
 import { assertDistinctScripts, listTenants, readTenantFile, tenantPaths, TenantSettingsError, type TenantSettings } from "./tenant-file.js";
 
 export interface TenantSitesArgs {
@@ -74,6 +75,12 @@ export class TenantSites extends pulumi.ComponentResource {
         { parent: this },
       );
     }
+    // Warns at preview and up about scripts with this stack's owner tag that no resource declares (README, "Orphans").
+    new OrphanWatch(
+      `${name}-orphans`,
+      { component: name, accountId: args.accountId, namespace: args.namespace, tenantScripts: Object.values(this.scriptNames) },
+      { parent: this, dependsOn: Object.values(this.sites) },
+    );
     this.registerOutputs({ scriptNames: this.scriptNames });
   }
 }
