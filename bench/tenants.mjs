@@ -63,8 +63,8 @@ async function runClassic({ repoRoot, node, scratch, rounds, log, budget }) {
       noOp.loads.push(loadAverage()[0]);
       noOp.emptyPreview.push((await empty.run(["preview"])).seconds);
       const preview = await fleet.run(["preview"]);
-      // Stack + TenantSites component + one resource per tenant, all unchanged.
-      if (!new RegExp(`\\b${names.length + 2} unchanged`).test(preview.output)) throw new Error(`bench sanity check: the no-op preview planned changes:\n${preview.output.slice(-2000)}`);
+      // Stack + TenantSites component + its orphan watch + one resource per tenant, all unchanged.
+      if (!new RegExp(`\\b${names.length + 3} unchanged`).test(preview.output)) throw new Error(`bench sanity check: the no-op preview planned changes:\n${preview.output.slice(-2000)}`);
       noOp.fleetPreview.push(preview.seconds);
       noOp.fleetUp.push((await fleet.run(["up", "--yes"])).seconds);
       noOp.emptyUp.push((await empty.run(["up", "--yes"])).seconds);

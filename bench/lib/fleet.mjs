@@ -104,8 +104,8 @@ export async function measuredRun({ project, emulator, args, budget, tenants }) 
 }
 
 function expectUnchanged(operation, output, count) {
-  // Stack + TenantSites component + one resource per tenant.
-  if (!new RegExp(`\\b${count + 2} unchanged`).test(output)) {
+  // Stack + TenantSites component + its orphan watch + one resource per tenant.
+  if (!new RegExp(`\\b${count + 3} unchanged`).test(output)) {
     throw new Error(`bench sanity check: ${operation} of ${count} tenants was not a no-op:\n${output.slice(-2000)}`);
   }
 }

@@ -112,20 +112,20 @@ describe("TenantSites refactors keep every site serving", { timeout: 300_000 }, 
   it("renaming the component keeps every site up and says which scripts it left in place", async () => {
     await fleet.ok(["config", "set", "fleet:component", "fleet"]);
     const up = await fleet.ok(["up", "--yes"]);
-    expect(up.output).toMatch(/4 created/); // the component and its three sites, under new URNs
-    expect(up.output).toMatch(/4 deleted/);
+    expect(up.output).toMatch(/5 created/); // the component, its three sites and its orphan watch, under new URNs
+    expect(up.output).toMatch(/5 deleted/);
     expect(leftInPlace(up.output)).toEqual(["alpha", "beta", "gamma"]);
     expect(up.output).toMatch(/deployed again since this resource last deployed or refreshed it/);
     expect([await served("alpha"), await served("beta"), await served("gamma")]).toEqual(["<h1>alpha</h1>", "<h1>beta</h1>", "<h1>gamma</h1>"]);
     // The new resources own the scripts: nothing to do on the next run, and refresh sees no drift.
-    expect((await fleet.ok(["preview", "--refresh"])).output).toMatch(/5 unchanged/);
+    expect((await fleet.ok(["preview", "--refresh"])).output).toMatch(/6 unchanged/);
   });
 
   it("a rename declared with aliases is a no-op", async () => {
     await fleet.ok(["config", "set", "fleet:component", "fleet2"]);
     await fleet.ok(["config", "set", "fleet:alias", "fleet"]);
     const preview = await fleet.ok(["preview"]);
-    expect(preview.output).toMatch(/5 unchanged/);
+    expect(preview.output).toMatch(/6 unchanged/);
     expect(preview.output).not.toMatch(/to create|to delete/);
     const up = await fleet.ok(["up", "--yes"]);
     expect(leftInPlace(up.output)).toEqual([]);
@@ -160,7 +160,7 @@ describe("TenantSites refactors keep every site serving", { timeout: 300_000 }, 
     await fleet.write("sites/gamma/tenant.json", JSON.stringify({ worker: { mainModule: "../alpha/x.js" } }));
     expect((await fleet.pulumi(["preview"])).output).toMatch(/tenant "gamma": worker.mainModule "..\/alpha\/x.js" points outside/);
     await fleet.remove("sites/gamma/tenant.json");
-    expect((await fleet.ok(["preview"])).output).toMatch(/5 unchanged/);
+    expect((await fleet.ok(["preview"])).output).toMatch(/6 unchanged/);
   });
 
   it("destroy takes the sites down", async () => {
