@@ -75,8 +75,8 @@ export interface FinishedDeployment {
 }
 
 /** Reads GET …/events until the service closes it, then returns the events and the final deployment. */
-export async function followEvents(base: string, tenant: string, id: string): Promise<FinishedDeployment> {
-  const response = await fetch(`${base}/tenants/${tenant}/deployments/${id}/events`);
+export async function followEvents(base: string, tenant: string, id: string, headers: Record<string, string> = {}): Promise<FinishedDeployment> {
+  const response = await fetch(`${base}/tenants/${tenant}/deployments/${id}/events`, { headers });
   if (response.status !== 200 || !response.headers.get("content-type")?.startsWith("text/event-stream")) {
     throw new Error(`events of ${tenant}/${id}: HTTP ${response.status} ${await response.text()}`);
   }

@@ -50,6 +50,8 @@ export interface RawRequest {
   body?: Array<Buffer | string | number>;
   /** Give up reading after this long (the connection is then closed by us). */
   timeoutMs?: number;
+  /** Read on after a whole answer until the server closes the connection (to see that it does). */
+  untilClose?: boolean;
 }
 
 /** Sends the request and reads until the server closes the connection or one whole answer has arrived. */
@@ -79,7 +81,7 @@ export function rawRequest(request: RawRequest): Promise<RawAnswer> {
         (answer.headers["transfer-encoding"] === "chunked" && raw.endsWith("0\r\n\r\n"));
       const complete = answer.status !== 0 && bodyDone;
       // A 1xx is not the answer; anything else complete is, and a keep-alive server would not close on its own.
-      if (complete && !(answer.status >= 100 && answer.status < 200)) finish();
+      if (complete && !request.untilClose && !(answer.status >= 100 && answer.status < 200)) finish();
     });
     socket.on("close", finish);
     socket.on("error", finish);
