@@ -1,4 +1,4 @@
-// The platform service (examples/platform-service): time from a tenant's upload to its site being live, for one
+// The platform service (packages/platform-service): time from a tenant's upload to its site being live, for one
 // tenant and for 20 tenants uploading at once (median and worst), next to the same deploys through the library
 // without Pulumi (`wfp-assets deploy`, one process per tenant, as a script would run it). Also the no-op
 // re-upload of an unchanged archive.

@@ -1,6 +1,6 @@
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { ConfigError, EMULATOR_ACCOUNT_ID, parseConfig } from "../../examples/platform-service/src/config.ts";
+import { ConfigError, EMULATOR_ACCOUNT_ID, parseConfig } from "../../packages/platform-service/src/config.ts";
 
 const SERVICE_DIR = "/srv/platform";
 

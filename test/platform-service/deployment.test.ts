@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { Deployment, DEPLOYMENT_ID_PATTERN, newDeploymentId, type DeploymentEvent } from "../../examples/platform-service/src/deployment.ts";
-import { redactor } from "../../examples/platform-service/src/redact.ts";
+import { Deployment, DEPLOYMENT_ID_PATTERN, newDeploymentId, type DeploymentEvent } from "../../packages/platform-service/src/deployment.ts";
+import { redactor } from "../../packages/platform-service/src/redact.ts";
 
 const redact = redactor(["secret-token-0123456789"]);
 

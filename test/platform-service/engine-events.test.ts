@@ -1,6 +1,6 @@
 import type { EngineEvent } from "@pulumi/pulumi/automation/index.js";
 import { expect, it } from "vitest";
-import { describeEngineEvent } from "../../examples/platform-service/src/engine-events.ts";
+import { describeEngineEvent } from "../../packages/platform-service/src/engine-events.ts";
 
 const base = { sequence: 1, timestamp: 0 };
 const SITE = "pulumi-nodejs:dynamic/wfp:UserWorkerAssets";

@@ -1,5 +1,5 @@
 import { expect, it } from "vitest";
-import { redactor } from "../../examples/platform-service/src/redact.ts";
+import { redactor } from "../../packages/platform-service/src/redact.ts";
 
 it("masks configured secrets, JWT-shaped strings and bearer values, and leaves short words alone", () => {
   const redact = redactor(["token-1234567890", undefined, "abc"]);

@@ -1,5 +1,5 @@
 import { expect, it } from "vitest";
-import { tenantSalt } from "../../examples/platform-service/src/salt.ts";
+import { tenantSalt } from "../../packages/platform-service/src/salt.ts";
 
 const SECRET = "a-service-secret-of-some-length";
 

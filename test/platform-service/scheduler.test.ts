@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { Deployment, type DeploymentKind } from "../../examples/platform-service/src/deployment.ts";
-import { redactor } from "../../examples/platform-service/src/redact.ts";
-import { Slots, TenantScheduler, type Operation } from "../../examples/platform-service/src/scheduler.ts";
+import { Deployment, type DeploymentKind } from "../../packages/platform-service/src/deployment.ts";
+import { redactor } from "../../packages/platform-service/src/redact.ts";
+import { Slots, TenantScheduler, type Operation } from "../../packages/platform-service/src/scheduler.ts";
 
 /** An operation that runs until the test opens its gate, recording what ran. */
 function operation(tenant: string, kind: DeploymentKind, log: string[]) {

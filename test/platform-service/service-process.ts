@@ -1,5 +1,5 @@
 /**
- * The platform service as its users start it: `node examples/platform-service/src/main.ts`, a process of its
+ * The platform service as its users start it: `node packages/platform-service/src/main.ts`, a process of its
  * own (so the Pulumi inline program runs outside vitest, whose module transform breaks closure
  * serialization), configured through its environment. Collects its output, for the secret checks.
  */
@@ -8,7 +8,7 @@ import path from "node:path";
 import { isAlive, killProcessTree } from "../fixtures/process-tree.mjs";
 import { NODE, REPO_ROOT } from "../fixtures/repo.mjs";
 
-export const SERVICE_MAIN = path.join(REPO_ROOT, "examples", "platform-service", "src", "main.ts");
+export const SERVICE_MAIN = path.join(REPO_ROOT, "packages", "platform-service", "src", "main.ts");
 
 export interface RunningService {
   /** http://127.0.0.1:<port> */

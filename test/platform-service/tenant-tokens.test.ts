@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { issueTenantToken, tenantTokenKey, verifyTenantToken } from "../../examples/platform-service/src/tenant-tokens.ts";
+import { issueTenantToken, tenantTokenKey, verifyTenantToken } from "../../packages/platform-service/src/tenant-tokens.ts";
 
 const key = tenantTokenKey("platform-api-token-5f0c2e9a71");
 const NOW = Date.UTC(2026, 11, 7, 12, 0, 0);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { MAX_PATH_BYTES, sitePath, SiteBudget } from "../../../examples/platform-service/src/archive/entry-rules.ts";
-import { RequestRejected } from "../../../examples/platform-service/src/errors.ts";
+import { MAX_PATH_BYTES, sitePath, SiteBudget } from "../../../packages/platform-service/src/archive/entry-rules.ts";
+import { RequestRejected } from "../../../packages/platform-service/src/errors.ts";
 
 function codeOf(run: () => unknown): string | undefined {
   try {

@@ -7,8 +7,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { extractArchive } from "../../../examples/platform-service/src/archive/extract.ts";
-import { RequestRejected } from "../../../examples/platform-service/src/errors.ts";
+import { extractArchive } from "../../../packages/platform-service/src/archive/extract.ts";
+import { RequestRejected } from "../../../packages/platform-service/src/errors.ts";
 import { readFolder, tar, tarGz, zip, type ArchiveKind, type FixtureEntry } from "../archives.js";
 
 const LIMITS = { maxFileBytes: 25 * 1024 * 1024, maxFiles: 20, maxSiteBytes: 256 * 1024 };

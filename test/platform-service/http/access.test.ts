@@ -1,5 +1,5 @@
 /**
- * Access is decided by the route that matched (examples/platform-service/src/http/access.ts), so no spelling of
+ * Access is decided by the route that matched (packages/platform-service/src/http/access.ts), so no spelling of
  * a path gets past it: every route × methods × many spellings of its path, over a real socket with the target
  * sent as is, without a token, with a wrong one and with another tenant's token → 401, or an answer no handler
  * produced (Node's parser refusing the request line), or the public /healthz. Afterwards nothing was accepted:

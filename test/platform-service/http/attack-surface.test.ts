@@ -6,7 +6,7 @@
  */
 import http from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { HttpLimits } from "../../../examples/platform-service/src/http/limits.ts";
+import type { HttpLimits } from "../../../packages/platform-service/src/http/limits.ts";
 import { siteArchive } from "../archives.js";
 import { API_TOKEN, SALT_SECRET, startTestApp, type TestApp } from "./app-fixture.js";
 import { head, rawRequest, type RawAnswer } from "./raw-http.js";
@@ -283,7 +283,7 @@ describe("what answers reveal", () => {
   it("no answer above holds a secret, a path of the service's or a stack trace", () => {
     const all = seen.join("\n");
     expect(seen.length).toBeGreaterThan(30);
-    for (const secret of [API_TOKEN, SALT_SECRET, t.dataDir, "node_modules", "/tmp/", "examples/platform-service"]) expect(all).not.toContain(secret);
+    for (const secret of [API_TOKEN, SALT_SECRET, t.dataDir, "node_modules", "/tmp/", "packages/platform-service"]) expect(all).not.toContain(secret);
     expect(all).not.toMatch(/\n\s+at [\w.<>]+ \(/);
   });
 });

@@ -1,7 +1,8 @@
+#!/usr/bin/env node
 /**
  * The platform service, started with one command from the repository (Node 24 runs this TypeScript as is):
  *
- *   npm run build && node examples/platform-service/src/main.ts
+ *   npm run build && node packages/platform-service/src/main.ts
  *
  * Configuration comes from the environment only (README "Configuration"). Without CLOUDFLARE_API_BASE_URL it
  * runs the package's emulator in this process, so a laptop needs no Cloudflare account.
@@ -92,7 +93,7 @@ async function main(): Promise<void> {
   const port = typeof address === "object" && address ? address.port : config.port;
   const base = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
 
-  const example = path.join(serviceDir, "..", "tenant-sites", "spa-shop", "public");
+  const example = path.join(repoRoot, "examples", "tenant-sites", "spa-shop", "public");
   const auth = config.apiToken ? ` -H "Authorization: Bearer $PLATFORM_API_TOKEN"` : "";
   const spa = cloudflare.siteAddress("spa-shop");
   console.log(
