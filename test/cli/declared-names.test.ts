@@ -4,8 +4,8 @@ import { DeclaredNamesError, parseDeclaredNames } from "../../src/cli/declared-n
 
 const WHERE = { accountId: "0123456789abcdef0123456789abcdef", namespace: "tenants" };
 const site = (scriptName: string, namespace = "tenants", accountId = WHERE.accountId) => ({
-  urn: `urn:pulumi:dev::p::wfp:index:TenantSites$pulumi-nodejs:wfp:UserWorkerAssets::fleet-${scriptName}`,
-  type: "pulumi-nodejs:wfp:UserWorkerAssets",
+  urn: `urn:pulumi:dev::p::wfp:index:TenantSites$pulumi-nodejs:dynamic/wfp:UserWorkerAssets::fleet-${scriptName}`,
+  type: "pulumi-nodejs:dynamic/wfp:UserWorkerAssets",
   inputs: { accountId, namespace, scriptName },
   outputs: { accountId, namespace, scriptName, etag: "e" },
 });
@@ -21,7 +21,7 @@ describe("parseDeclaredNames", () => {
           site("beta"),
           site("elsewhere", "staging"),
           site("other-account", "tenants", "fedcba9876543210fedcba9876543210"),
-          { urn: "urn:…::fleet-orphans", type: "pulumi-nodejs:wfp:OrphanWatch", outputs: { kind: "orphan-watch", ...WHERE, declared: ["ghost"] } },
+          { urn: "urn:…::fleet-orphans", type: "pulumi-nodejs:dynamic/wfp:OrphanWatch", outputs: { kind: "orphan-watch", ...WHERE, declared: ["ghost"] } },
         ],
         pending_operations: [{ type: "creating", resource: site("crashed") }],
       },
