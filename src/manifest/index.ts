@@ -4,7 +4,8 @@
  * Pure parts (hash, digest, compare, content type, ignore rules) are usable on their own.
  */
 export { buildManifest, DEFAULT_HASH_CONCURRENCY } from "./build.js";
-export { buildManifestOffThread } from "./build-off-thread.js";
+export { buildManifestOffThread, manifestInputOffThread } from "./build-off-thread.js";
+export { toManifestInput, type ManifestInput } from "./manifest-input.js";
 export { compareManifests, type ManifestChanges } from "./compare.js";
 export { contentTypeFor, UNKNOWN_CONTENT_TYPE } from "./content-type.js";
 export { canonicalManifest, compareKeys, manifestDigest, type HashManifest } from "./digest.js";

@@ -1,5 +1,6 @@
 import { isAbsolute } from "node:path";
 import { z } from "zod";
+import { manifestInputSchema } from "./manifest-entries.js";
 import { checkNeedsWorker, checkWorkerSettings, deploySettingsShape, moduleContentTypeSchema, targetShape, workerSettingsShape } from "../rules/index.js";
 
 /** What the engine sends for a value it does not know yet (preview); any type, always this string. */
@@ -51,11 +52,11 @@ export const providerInputsSchema = z
     ...deploySettingsShape,
     /** The asset folder, relative to the project folder, so state does not depend on where the project lives. */
     directory: z.string().min(1),
-    /** `/path` → content hash: per-file, so `pulumi preview --diff` can name every changed path. */
-    manifest: z.record(
-      z.string().startsWith("/", { error: "manifest keys start with /" }),
-      z.string().regex(hex(32), { error: "manifest hashes are 32 hex characters" }),
-    ),
+    /**
+     * `/path` → content hash, per file, so `pulumi preview --diff` can name every changed path: JSON text from the
+     * program, a map in state written by earlier versions (manifest-entries.ts).
+     */
+    manifest: manifestInputSchema,
     worker: workerInputSchema.optional(),
     /** `<project>/<stack>` of the program: the owner marker's value (src/deploy/ownership.ts). */
     owner: z.string().min(1).max(200).optional(),

@@ -23,6 +23,7 @@ import { assetsFromInputs } from "./assets-from-inputs.js";
 import { toPlainJson } from "./canonical.js";
 import { warn } from "./engine-log.js";
 import { providerInputsSchema, type ProviderInputs, type ProviderOutputs } from "./inputs.js";
+import { manifestEntries } from "./manifest-entries.js";
 import { decideAssets, manifestInputDigest, resourceId, settingsDigest, targetOf, withoutInternalKeys } from "./plan.js";
 import { listedScript, recordScript, sameInstant, unchangedSince } from "./namespace-snapshots.js";
 import { createClient, type ProviderConfig } from "./settings.js";
@@ -136,7 +137,7 @@ async function deployInputs(client: CloudflareClient, inputs: ProviderInputs, lo
   const label = labelOf(inputs);
   // Paths are relative to the program's folder (workDir), which an Automation API program need not share with this
   // process (whose folder is the project's `main`). State written before workDir existed resolves from here.
-  const assets = kept ?? (await assetsFromInputs(inputs.directory, inputs.manifest, inputs.workDir));
+  const assets = kept ?? (await assetsFromInputs(inputs.directory, manifestEntries(inputs.manifest), inputs.workDir));
   const worker = inputs.worker ? await workerFromInputs(inputs.worker, inputs.workDir) : undefined;
   log(`${label}: ${assets.fileCount} files, ${assets.totalBytes} bytes${kept ? " (unchanged since the last deploy)" : ""}`);
   const result = await deployAssets(

@@ -5,6 +5,7 @@
 import type { ScriptTarget } from "../cloudflare/index.js";
 import { manifestDigest } from "../manifest/index.js";
 import { canonicalJson, sha256Hex, toPlainJson } from "./canonical.js";
+import { manifestEntries, type ManifestInputValue } from "./manifest-entries.js";
 import { containsUnknown, providerInputsSchema, type ProviderInputs, type ProviderOutputs } from "./inputs.js";
 
 export interface CheckFailure {
@@ -38,9 +39,9 @@ export function withoutInternalKeys(inputs: Record<string, unknown>): Record<str
   return Object.fromEntries(Object.entries(inputs).filter(([key]) => !key.startsWith("__")));
 }
 
-/** The `manifestDigest` output: the same digest `wfp-assets manifest` prints for the folder. */
-export function manifestInputDigest(manifest: Record<string, string>): string {
-  return manifestDigest(manifest);
+/** The `manifestDigest` output: the same digest `wfp-assets manifest` prints for the folder, whichever form the input has. */
+export function manifestInputDigest(manifest: ManifestInputValue): string {
+  return manifestDigest(manifestEntries(manifest));
 }
 
 /**
@@ -86,7 +87,7 @@ export function diff(olds: Partial<ProviderOutputs>, news: Record<string, unknow
 
   const manifest = news.manifest;
   if (containsUnknown(manifest)) reasons.push("manifest unknown");
-  else if (olds.manifestDigest !== manifestInputDigest((manifest ?? {}) as Record<string, string>)) reasons.push("files changed");
+  else if (olds.manifestDigest !== manifestInputDigest((manifest ?? {}) as ManifestInputValue)) reasons.push("files changed");
 
   if (containsUnknown(news)) {
     if (!reasons.includes("manifest unknown")) reasons.push("inputs unknown");
@@ -113,7 +114,7 @@ export type AssetsDecision = { keep: true } | { keep: false; reason: string };
  * shows the `modified_on` it recorded, and no refresh saw another deploy since). Anything else uploads, which costs
  * one session more and sends only what Cloudflare lacks. Cloudflare exposes no asset list to check against.
  */
-export function decideAssets(olds: Partial<ProviderOutputs>, news: { manifest: Record<string, string> }, liveUnchanged: boolean): AssetsDecision {
+export function decideAssets(olds: Partial<ProviderOutputs>, news: { manifest: ManifestInputValue }, liveUnchanged: boolean): AssetsDecision {
   if (olds.manifestDigest !== manifestInputDigest(news.manifest)) return { keep: false, reason: "files changed" };
   if (olds.hasAssets !== true) return { keep: false, reason: "the live script has no assets" };
   if (olds.deployedEtag !== undefined || olds.deployedModifiedOn !== undefined) {

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { dirname, isAbsolute, relative, resolve, sep } from "node:path";
-import { buildManifestOffThread } from "../manifest/index.js";
+import { manifestInputOffThread } from "../manifest/index.js";
 import { sha256Hex } from "../provider/canonical.js";
 import type { AssetConfigInput, WorkerInput, WorkerModuleInput } from "../provider/inputs.js";
 import type { AssetConfigArgs, UserWorkerArgs } from "./args.js";
@@ -20,7 +20,8 @@ export function projectRelative(path: string, cwd: string): string {
 
 export interface PreparedAssets {
   directory: string;
-  manifest: Record<string, string>;
+  /** The `/path → hash` map as JSON text: one string for Pulumi to carry, not one value per file (src/manifest/manifest-input.ts). */
+  manifest: string;
   headers?: string;
   redirects?: string;
 }
@@ -30,17 +31,16 @@ export async function prepareAssets(
   args: { directory: string; ignore?: string[]; hashSalt?: string; maxFiles?: number },
   cwd: string,
 ): Promise<PreparedAssets> {
-  // Off the program's thread: Pulumi's runner attaches a debugger to it, which makes WebAssembly hashing ~5× slower.
-  const built = await buildManifestOffThread(resolve(cwd, args.directory), {
+  // Off the program's thread: Pulumi's runner attaches a debugger to it, which makes WebAssembly hashing ~5× slower;
+  // and only the manifest's JSON text comes back, so this thread never holds the per-file list.
+  const built = await manifestInputOffThread(resolve(cwd, args.directory), {
     ignore: args.ignore,
     hashSalt: args.hashSalt,
     maxFiles: args.maxFiles,
     // The program runs on every preview and twice per `up`: unchanged files are not hashed again (bench/).
     hashCache: true,
   });
-  const manifest: Record<string, string> = {};
-  for (const file of built.files) manifest[file.key] = file.hash;
-  return { directory: projectRelative(args.directory, cwd), manifest, headers: built.headers, redirects: built.redirects };
+  return { directory: projectRelative(args.directory, cwd), manifest: built.manifestJson, headers: built.headers, redirects: built.redirects };
 }
 
 /** Explicit headers/redirects win over the folder's `_headers` / `_redirects` files. */

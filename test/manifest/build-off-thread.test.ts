@@ -7,7 +7,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { buildManifest, buildManifestOffThread, ManifestError } from "../../src/manifest/index.js";
+import { buildManifest, buildManifestOffThread, manifestInputOffThread, ManifestError, toManifestInput } from "../../src/manifest/index.js";
 import { useTempDirs, writeTree } from "./tree.js";
 
 const { tempDir } = useTempDirs();
@@ -44,6 +44,37 @@ describe("buildManifestOffThread", () => {
     expect(out.error).toEqual({ isManifestError: true, code: "directory-missing", path: path.join(root, "missing") });
     expect(out.blake3Loaded).toBe(false);
   });
+
+  it("answers the program's manifest input: the path → hash map as JSON text in manifest order", async () => {
+    const root = await tempDir();
+    await writeTree(root, { ...FILES, "_headers": "/*\n  X-A: 1\n" });
+    const built = await buildManifest(root);
+    const input = await manifestInputOffThread(root);
+    expect(input).toEqual(toManifestInput(built));
+    expect(input.fileCount).toBe(2);
+    expect(input.headers).toBe("/*\n  X-A: 1\n");
+    expect(Object.keys(JSON.parse(input.manifestJson))).toEqual(built.files.map((f) => f.key));
+    expect(JSON.parse(input.manifestJson)["/index.html"]).toBe(built.manifest["/index.html"]!.hash);
+  });
+
+  it("from dist/, answers the input from a worker, and a new worker after a large build stopped the first", async () => {
+    const small = await tempDir();
+    await writeTree(small, FILES);
+    const large = await tempDir();
+    const many: Record<string, string> = {};
+    for (let i = 0; i < 20_000; i++) many[`d${i % 50}/${i}.txt`] = "";
+    await writeTree(large, many);
+    const script = `
+      const m = require(${JSON.stringify(distManifest)});
+      (async () => {
+        const first = await m.manifestInputOffThread(${JSON.stringify(large)});
+        const second = await m.manifestInputOffThread(${JSON.stringify(small)});
+        process.stdout.write(JSON.stringify({ files: first.fileCount, second }));
+      })();`;
+    const out = JSON.parse(execFileSync(process.execPath, ["-e", script], { encoding: "utf8" }));
+    expect(out.files).toBe(20_000);
+    expect(out.second).toEqual(toManifestInput(await buildManifest(small)));
+  }, 60_000);
 
   it("rejects with a ManifestError for a bad directory", async () => {
     const root = await tempDir();

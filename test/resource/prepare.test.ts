@@ -23,10 +23,11 @@ afterEach(async () => {
 });
 
 describe("prepareAssets", () => {
-  it("records project-relative paths and a path → hash manifest", async () => {
+  it("records project-relative paths and a path → hash manifest, as one JSON text", async () => {
     const prepared = await prepareAssets({ directory: join(project, "site") }, project);
     expect(prepared.directory).toBe("site");
-    expect(prepared.manifest).toEqual({
+    expect(typeof prepared.manifest).toBe("string");
+    expect(JSON.parse(prepared.manifest)).toEqual({
       "/docs/a.txt": "0de3dd5df907418e9730fd2bd747bd5e",
       "/index.html": "4752155c2c0c0320b40bca1d83e8380a",
     });
@@ -43,8 +44,8 @@ describe("prepareAssetConfig", () => {
     const prepared = await prepareAssets({ directory: "site" }, project);
     expect(prepareAssetConfig(undefined, prepared)?.headers).toContain("DENY");
     expect(prepareAssetConfig({ headers: "/x\n  A: b\n" }, prepared)?.headers).toBe("/x\n  A: b\n");
-    expect(prepareAssetConfig({ htmlHandling: "none" }, { directory: ".", manifest: {} })).toEqual({ htmlHandling: "none" });
-    expect(prepareAssetConfig(undefined, { directory: ".", manifest: {} })).toBeUndefined();
+    expect(prepareAssetConfig({ htmlHandling: "none" }, { directory: ".", manifest: "{}" })).toEqual({ htmlHandling: "none" });
+    expect(prepareAssetConfig(undefined, { directory: ".", manifest: "{}" })).toBeUndefined();
   });
 });
 
