@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Builds the Pulumi CLI (pinned to the @pulumi/pulumi version in package.json) and this project's
-# Node.js language host from Go modules into a cache outside the repository, and puts the dynamic-provider
-# shim beside them. Idempotent: it rebuilds only when a stamp over the inputs changes.
+# Builds the Pulumi CLI (pinned to the @pulumi/pulumi version in package.json), this project's Node.js language
+# host and Pulumi's YAML language host (github.com/pulumi/pulumi-yaml, pinned below) from Go modules into a cache
+# outside the repository, and puts the dynamic-provider shim beside them. Idempotent: it rebuilds only when a stamp
+# over the inputs changes.
 #
 #   bash scripts/build-pulumi-cli.sh        # progress on stderr, the bin dir on stdout
 #
@@ -10,6 +11,11 @@
 set -euo pipefail
 
 readonly MIN_GO_VERSION="1.25.11" # the `go` line of pulumi's pkg/v3 and sdk/v3 go.mod files at 3.259.0
+# The YAML language host, for YAML programs that use the component package (packages/pulumi-wfp-assets-components).
+# Built from its own module with its own dependencies (it requires pulumi pkg v3.206.0, whose API differs from the
+# CLI's), so it cannot share tools/pulumi-cli/go.mod; it talks to the engine only over gRPC. The module proxy lists
+# v1.11.1 and v1.25.0 (`go list -m -versions github.com/pulumi/pulumi-yaml`).
+readonly PULUMI_YAML_VERSION="v1.25.0"
 
 fail() {
   echo "build-pulumi-cli: $*" >&2
@@ -60,7 +66,8 @@ bin_dir="$install_dir/bin"
 
 is_current() {
   [[ -f "$install_dir/stamp" && "$(cat "$install_dir/stamp")" == "$stamp" ]] &&
-    [[ -x "$bin_dir/pulumi" && -x "$bin_dir/pulumi-language-nodejs" && -x "$bin_dir/pulumi-resource-pulumi-nodejs" ]]
+    [[ -x "$bin_dir/pulumi" && -x "$bin_dir/pulumi-language-nodejs" && -x "$bin_dir/pulumi-resource-pulumi-nodejs" ]] &&
+    [[ -x "$bin_dir/pulumi-language-yaml" ]]
 }
 
 if is_current; then
@@ -114,14 +121,15 @@ stop_build() {
 }
 trap 'stop_build 130' INT
 trap 'stop_build 143' TERM
-go_build() {
+go_run() {
   local status=0
-  "$go_bin" build "${build_flags[@]}" "$@" &
+  "$go_bin" "$@" &
   build_pid=$!
   wait "$build_pid" || status=$?
   build_pid=""
   return "$status"
 }
+go_build() { go_run build "${build_flags[@]}" "$@"; }
 
 # Release builds use the same tags and flags (pulumi's .goreleaser.yml); the version ldflag makes
 # `pulumi version` report a semver, which the Automation API and plugin version checks parse.
@@ -135,6 +143,14 @@ go_build -o "$build_dir/bin/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
 cli_seconds=$((SECONDS - started))
 go_build -o "$build_dir/bin/pulumi-language-nodejs" ./language-nodejs
 host_seconds=$((SECONDS - started - cli_seconds))
+# `go install module@version` builds with that module's own go.mod, outside tools/pulumi-cli (see PULUMI_YAML_VERSION).
+cd "$build_dir"
+GOBIN="$build_dir/bin" go_run install -trimpath -tags osusergo,grpcnotrace -ldflags "-s -w" \
+  "github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml@$PULUMI_YAML_VERSION" ||
+  fail "building github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml@$PULUMI_YAML_VERSION failed (see above);" \
+    "YAML programs need it. If the Go module proxy refused the module, check GOPROXY and" \
+    "\`go list -m -versions github.com/pulumi/pulumi-yaml\`"
+yaml_seconds=$((SECONDS - started - cli_seconds - host_seconds))
 cp "$shim_source" "$build_dir/bin/pulumi-resource-pulumi-nodejs"
 chmod 0755 "$build_dir/bin/pulumi-resource-pulumi-nodejs"
 
@@ -152,5 +168,5 @@ mv "$build_dir" "$install_dir"
 trap - EXIT
 [[ -z "$old_dir" ]] || rm -rf "$old_dir"
 
-say "built in $((SECONDS - started)) s (pulumi ${cli_seconds} s, language host ${host_seconds} s); $(du -sh "$bin_dir" | cut -f 1) in $bin_dir"
+say "built in $((SECONDS - started)) s (pulumi ${cli_seconds} s, language host ${host_seconds} s, YAML host ${yaml_seconds} s); $(du -sh "$bin_dir" | cut -f 1) in $bin_dir"
 echo "$bin_dir"

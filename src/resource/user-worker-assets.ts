@@ -46,25 +46,7 @@ export class UserWorkerAssets extends pulumi.dynamic.Resource {
   declare readonly hasAssets: pulumi.Output<boolean>;
 
   constructor(name: string, args: UserWorkerAssetsArgs, opts?: pulumi.CustomResourceOptions) {
-    const cwd = process.cwd();
-    // Only the asset inputs feed the manifest, so an unknown namespace (say, from another
-    // resource in preview) does not make the whole file list unknown.
-    const assets = pulumi
-      .all([args.directory, args.ignore, args.hashSalt, args.maxFiles])
-      .apply(([directory, ignore, hashSalt, maxFiles]) =>
-        preparing(name, () => prepareAssets({ directory, ignore, hashSalt, maxFiles }, cwd)),
-      );
-    const worker = pulumi
-      .output(args.worker)
-      .apply((w) => preparing(name, () => prepareWorker(w as Parameters<typeof prepareWorker>[0], cwd)));
-    // Known only once the inputs resolve; a duplicate fails the program like any other bad input.
-    const scriptClaim = pulumi
-      .all([args.accountId, args.namespace, args.scriptName])
-      .apply(([accountId, namespace, scriptName]) => preparing(name, async () => claimScript(name, { accountId, namespace, scriptName })));
-    const assetConfig = pulumi
-      .all([pulumi.output(args.assetConfig), assets])
-      .apply(([config, prepared]) => prepareAssetConfig(config as Parameters<typeof prepareAssetConfig>[0], prepared));
-
+    const inputs = userWorkerAssetsInputs(name, args);
     // Pulumi's SDK stamps each output promise of a resource with `new Error().stack` (for its debugging of
     // unhandled rejections), formatted through source maps: ~10 ms of program CPU per tenant, the larger half of a
     // 1,000-tenant preview (bench/README.md, tenants). Nothing reads those stacks unless a promise is left
@@ -72,45 +54,65 @@ export class UserWorkerAssets extends pulumi.dynamic.Resource {
     const stackTraceLimit = Error.stackTraceLimit;
     Error.stackTraceLimit = 0;
     try {
-      super(
-        serializedProvider,
-        name,
-        {
-          accountId: args.accountId,
-          namespace: args.namespace,
-          scriptName: pulumi.all([args.scriptName, scriptClaim]).apply(([scriptName]) => scriptName),
-          directory: assets.directory,
-          manifest: assets.manifest,
-          hashSalt: args.hashSalt,
-          worker,
-          assetConfig,
-          compatibilityDate: args.compatibilityDate,
-          compatibilityFlags: args.compatibilityFlags,
-          tags: args.tags,
-          maxFiles: args.maxFiles,
-          keepBindings: args.keepBindings,
-          adopt: args.adopt,
-          // The owner marker's value (src/deploy/ownership.ts): a rename or move within this stack keeps it, so its
-          // create over the same script proceeds, while another stack's create is refused unless it adopts.
-          owner: `${pulumi.getProject()}/${pulumi.getStack()}`,
-          workDir: cwd,
-          providerVersion: PROVIDER_VERSION,
-          manifestDigest: undefined,
-          fileCount: undefined,
-          totalBytes: undefined,
-          uploadedFiles: undefined,
-          uploadedBytes: undefined,
-          scriptId: undefined,
-          etag: undefined,
-          modifiedOn: undefined,
-          hasAssets: undefined,
-        },
-        opts,
-        "wfp",
-        "UserWorkerAssets",
-      );
+      super(serializedProvider, name, inputs, opts, "wfp", "UserWorkerAssets");
     } finally {
       Error.stackTraceLimit = stackTraceLimit;
     }
   }
+}
+
+/**
+ * The resource's inputs as the provider receives them: the folder walked and hashed, the worker's modules digested, the
+ * script claimed for this program run. Shared by this dynamic resource and the component package's custom resource
+ * (packages/pulumi-wfp-assets-components), so both send the provider exactly the same inputs.
+ */
+export function userWorkerAssetsInputs(name: string, args: UserWorkerAssetsArgs): pulumi.Inputs {
+  const cwd = process.cwd();
+  // Only the asset inputs feed the manifest, so an unknown namespace (say, from another
+  // resource in preview) does not make the whole file list unknown.
+  const assets = pulumi
+    .all([args.directory, args.ignore, args.hashSalt, args.maxFiles])
+    .apply(([directory, ignore, hashSalt, maxFiles]) =>
+      preparing(name, () => prepareAssets({ directory, ignore, hashSalt, maxFiles }, cwd)),
+    );
+  const worker = pulumi
+    .output(args.worker)
+    .apply((w) => preparing(name, () => prepareWorker(w as Parameters<typeof prepareWorker>[0], cwd)));
+  // Known only once the inputs resolve; a duplicate fails the program like any other bad input.
+  const scriptClaim = pulumi
+    .all([args.accountId, args.namespace, args.scriptName])
+    .apply(([accountId, namespace, scriptName]) => preparing(name, async () => claimScript(name, { accountId, namespace, scriptName })));
+  const assetConfig = pulumi
+    .all([pulumi.output(args.assetConfig), assets])
+    .apply(([config, prepared]) => prepareAssetConfig(config as Parameters<typeof prepareAssetConfig>[0], prepared));
+  return {
+    accountId: args.accountId,
+    namespace: args.namespace,
+    scriptName: pulumi.all([args.scriptName, scriptClaim]).apply(([scriptName]) => scriptName),
+    directory: assets.directory,
+    manifest: assets.manifest,
+    hashSalt: args.hashSalt,
+    worker,
+    assetConfig,
+    compatibilityDate: args.compatibilityDate,
+    compatibilityFlags: args.compatibilityFlags,
+    tags: args.tags,
+    maxFiles: args.maxFiles,
+    keepBindings: args.keepBindings,
+    adopt: args.adopt,
+    // The owner marker's value (src/deploy/ownership.ts): a rename or move within this stack keeps it, so its
+    // create over the same script proceeds, while another stack's create is refused unless it adopts.
+    owner: `${pulumi.getProject()}/${pulumi.getStack()}`,
+    workDir: cwd,
+    providerVersion: PROVIDER_VERSION,
+    manifestDigest: undefined,
+    fileCount: undefined,
+    totalBytes: undefined,
+    uploadedFiles: undefined,
+    uploadedBytes: undefined,
+    scriptId: undefined,
+    etag: undefined,
+    modifiedOn: undefined,
+    hasAssets: undefined,
+  };
 }

@@ -22,24 +22,22 @@ export interface OrphanWatchArgs {
  */
 export class OrphanWatch extends pulumi.dynamic.Resource {
   constructor(name: string, args: OrphanWatchArgs, opts: pulumi.CustomResourceOptions) {
-    const declared = pulumi.all([args.accountId, args.namespace]).apply(async ([accountId, namespace]) => {
-      await new Promise((resolve) => setImmediate(resolve));
-      return [...new Set([...args.tenantScripts, ...claimedScriptNames(accountId, namespace)])].sort();
-    });
-    super(
-      serializedProvider,
-      name,
-      {
-        kind: "orphan-watch",
-        component: args.component,
-        accountId: args.accountId,
-        namespace: args.namespace,
-        owner: `${pulumi.getProject()}/${pulumi.getStack()}`,
-        declared,
-      },
-      opts,
-      "wfp",
-      "OrphanWatch",
-    );
+    super(serializedProvider, name, orphanWatchInputs(args), opts, "wfp", "OrphanWatch");
   }
+}
+
+/** The watch's inputs; shared with the component package's custom resource (packages/pulumi-wfp-assets-components). */
+export function orphanWatchInputs(args: OrphanWatchArgs): pulumi.Inputs {
+  const declared = pulumi.all([args.accountId, args.namespace]).apply(async ([accountId, namespace]) => {
+    await new Promise((resolve) => setImmediate(resolve));
+    return [...new Set([...args.tenantScripts, ...claimedScriptNames(accountId, namespace)])].sort();
+  });
+  return {
+    kind: "orphan-watch",
+    component: args.component,
+    accountId: args.accountId,
+    namespace: args.namespace,
+    owner: `${pulumi.getProject()}/${pulumi.getStack()}`,
+    declared,
+  };
 }

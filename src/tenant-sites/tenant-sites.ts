@@ -1,7 +1,8 @@
 import { join, resolve } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { UserWorkerAssets } from "../resource/user-worker-assets.js";
-import { OrphanWatch } from "./orphan-watch.js";
+import type { UserWorkerAssetsArgs } from "../resource/args.js";
+import { OrphanWatch, type OrphanWatchArgs } from "./orphan-watch.js";
 import { assertDistinctScripts, listTenants, readTenantFile, tenantPaths, TenantSettingsError, type TenantSettings } from "./tenant-file.js";
 
 export interface TenantSitesArgs {
@@ -31,56 +32,82 @@ function settled<T>(component: string, read: () => T): T {
   }
 }
 
+/** How `declareTenants` registers each tenant's site and the namespace's orphan watch. */
+export interface TenantResourceMakers<Site extends pulumi.Resource> {
+  site(name: string, args: UserWorkerAssetsArgs, opts: pulumi.CustomResourceOptions): Site;
+  orphanWatch(name: string, args: OrphanWatchArgs, opts: pulumi.CustomResourceOptions): pulumi.Resource;
+}
+
+/**
+ * The tenants of `args.sitesDirectory` as children of `parent`: one site per tenant folder and the orphan watch. Shared
+ * by `TenantSites` (dynamic resources) and the component package's TenantSites (packages/pulumi-wfp-assets-components,
+ * custom resources of its own provider), so both read tenant folders by the same rules.
+ */
+export function declareTenants<Site extends pulumi.Resource>(
+  parent: pulumi.ComponentResource,
+  name: string,
+  args: TenantSitesArgs,
+  make: TenantResourceMakers<Site>,
+): { sites: Record<string, Site>; scriptNames: Record<string, string> } {
+  const sites: Record<string, Site> = {};
+  const scriptNames: Record<string, string> = {};
+  const cwd = process.cwd();
+  const root = resolve(cwd, args.sitesDirectory);
+  const tenants = settled(name, () => {
+    const list = listTenants(root).map((tenant) => {
+      const tenantDir = join(root, tenant);
+      const settings: TenantSettings = { ...args.defaults, ...readTenantFile(tenantDir), ...args.tenants?.[tenant] };
+      return { tenant, settings, scriptName: settings.scriptName ?? tenant, paths: tenantPaths(tenant, tenantDir, settings, cwd) };
+    });
+    assertDistinctScripts(Object.fromEntries(list.map((t) => [t.tenant, t.scriptName])));
+    return list;
+  });
+  for (const { tenant, settings, scriptName, paths } of tenants) {
+    scriptNames[tenant] = scriptName;
+    sites[tenant] = make.site(
+      `${name}-${tenant}`,
+      {
+        accountId: args.accountId,
+        namespace: args.namespace,
+        scriptName,
+        directory: paths.directory,
+        worker: paths.worker,
+        assetConfig: settings.assetConfig,
+        ignore: settings.ignore,
+        hashSalt: settings.hashSalt,
+        tags: settings.tags,
+        compatibilityDate: settings.worker ? undefined : settings.compatibilityDate,
+        adopt: settings.adopt,
+        keepBindings: settings.keepBindings,
+      },
+      { parent },
+    );
+  }
+  // Warns at preview and up about scripts with this stack's owner tag that no resource declares (README, "Orphans").
+  make.orphanWatch(
+    `${name}-orphans`,
+    { component: name, accountId: args.accountId, namespace: args.namespace, tenantScripts: Object.values(scriptNames) },
+    { parent, dependsOn: Object.values(sites) },
+  );
+  return { sites, scriptNames };
+}
+
 /**
  * One `UserWorkerAssets` per tenant folder: the platform team's whole fleet of tenant sites as
  * code. Adding a folder adds a tenant; deleting it removes the tenant's worker on the next `up`.
  */
 export class TenantSites extends pulumi.ComponentResource {
   /** The tenants' resources by folder name. */
-  readonly sites: Record<string, UserWorkerAssets> = {};
+  readonly sites: Record<string, UserWorkerAssets>;
   /** Script name by tenant folder name. */
-  readonly scriptNames: Record<string, string> = {};
+  readonly scriptNames: Record<string, string>;
 
   constructor(name: string, args: TenantSitesArgs, opts?: pulumi.ComponentResourceOptions) {
     super("wfp:index:TenantSites", name, {}, opts);
-    const cwd = process.cwd();
-    const root = resolve(cwd, args.sitesDirectory);
-    const tenants = settled(name, () => {
-      const list = listTenants(root).map((tenant) => {
-        const tenantDir = join(root, tenant);
-        const settings: TenantSettings = { ...args.defaults, ...readTenantFile(tenantDir), ...args.tenants?.[tenant] };
-        return { tenant, settings, scriptName: settings.scriptName ?? tenant, paths: tenantPaths(tenant, tenantDir, settings, cwd) };
-      });
-      assertDistinctScripts(Object.fromEntries(list.map((t) => [t.tenant, t.scriptName])));
-      return list;
-    });
-    for (const { tenant, settings, scriptName, paths } of tenants) {
-      this.scriptNames[tenant] = scriptName;
-      this.sites[tenant] = new UserWorkerAssets(
-        `${name}-${tenant}`,
-        {
-          accountId: args.accountId,
-          namespace: args.namespace,
-          scriptName,
-          directory: paths.directory,
-          worker: paths.worker,
-          assetConfig: settings.assetConfig,
-          ignore: settings.ignore,
-          hashSalt: settings.hashSalt,
-          tags: settings.tags,
-          compatibilityDate: settings.worker ? undefined : settings.compatibilityDate,
-          adopt: settings.adopt,
-          keepBindings: settings.keepBindings,
-        },
-        { parent: this },
-      );
-    }
-    // Warns at preview and up about scripts with this stack's owner tag that no resource declares (README, "Orphans").
-    new OrphanWatch(
-      `${name}-orphans`,
-      { component: name, accountId: args.accountId, namespace: args.namespace, tenantScripts: Object.values(this.scriptNames) },
-      { parent: this, dependsOn: Object.values(this.sites) },
-    );
+    ({ sites: this.sites, scriptNames: this.scriptNames } = declareTenants(this, name, args, {
+      site: (siteName, siteArgs, siteOpts) => new UserWorkerAssets(siteName, siteArgs, siteOpts),
+      orphanWatch: (watchName, watchArgs, watchOpts) => new OrphanWatch(watchName, watchArgs, watchOpts),
+    }));
     this.registerOutputs({ scriptNames: this.scriptNames });
   }
 }

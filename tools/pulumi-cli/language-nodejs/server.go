@@ -16,9 +16,9 @@ import (
 )
 
 // nodeLanguageHost serves the LanguageRuntime RPCs the engine uses for preview/up/refresh/destroy of a
-// Node.js program, plus `pulumi install`. Methods not overridden here answer Unimplemented; the engine only
-// uses them for `pulumi new`, `convert`, `package`, policy packs and Node-based plugins, which this project
-// does not use.
+// Node.js program, `pulumi install`, and RunPlugin (plugin.go) for plugins written in Node.js such as the component
+// package. Methods not overridden here answer Unimplemented; the engine only uses them for `pulumi new`, `convert`,
+// generating Node.js SDKs and policy packs, which this project does not use.
 type nodeLanguageHost struct {
 	pulumirpc.UnimplementedLanguageRuntimeServer
 
