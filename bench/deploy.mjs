@@ -17,7 +17,7 @@ const SCRIPT = "site";
 const DONE_LINE = /done: uploaded (\d+) files/;
 
 /** `wfp-assets deploy` in its own process; `cpuSeconds` and `maxRssMiB` are the client's alone. */
-async function libraryDeploy({ repoRoot, node, emulator, namespace, siteRoot }) {
+export async function libraryDeploy({ repoRoot, node, emulator, namespace, siteRoot }) {
   const result = await runTimed(
     node,
     [path.join(repoRoot, "dist", "cli.js"), "deploy", siteRoot, "--account", emulator.account, "--namespace", namespace, "--script", SCRIPT],
@@ -28,7 +28,8 @@ async function libraryDeploy({ repoRoot, node, emulator, namespace, siteRoot }) 
   return { seconds: result.seconds, cpuSeconds: result.cpuSeconds, maxRssMiB: result.maxRssMiB, uploadedFiles: done ? Number(done[1]) : undefined };
 }
 
-async function measured(emulator, namespace, deploy) {
+/** One cold deploy into a fresh namespace, with the emulator's CPU time and what it stored. */
+export async function measured(emulator, namespace, deploy) {
   await emulator.createNamespace(namespace);
   const before = emulator.cpuSplit();
   const run = await deploy();

@@ -15,8 +15,10 @@ export const TOKEN = "bench-token-5d1c0f";
  * the emulator's `--rate-limit` spec ("on" = Cloudflare's 1,200 calls per 300 s per token and a 300 s block;
  * src/emulator/README.md "Rate limit"); default off.
  */
-export async function startEmulatorProcess({ repoRoot, node, dataDir, maxFiles = 100000, rateLimit }) {
-  const args = [path.join(repoRoot, "dist", "cli.js"), "emulator", "--port", "0", "--data", dataDir, "--token", TOKEN, "--max-files", String(maxFiles), "--quiet"];
+export async function startEmulatorProcess({ repoRoot, node, dataDir, maxFiles, rateLimit }) {
+  // Cloudflare's own limits by default: 100,000 files per namespace script (src/emulator/file-limits.ts).
+  const args = [path.join(repoRoot, "dist", "cli.js"), "emulator", "--port", "0", "--data", dataDir, "--token", TOKEN, "--quiet"];
+  if (maxFiles !== undefined) args.push("--max-files", String(maxFiles));
   if (rateLimit !== undefined && rateLimit !== "off") args.push("--rate-limit", rateLimit);
   const child = spawn(node, args, { stdio: ["ignore", "pipe", "pipe"] });
   const warnings = [];

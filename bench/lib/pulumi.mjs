@@ -82,7 +82,6 @@ const site = new UserWorkerAssets("site", {
   namespace: process.env.BENCH_NAMESPACE!,
   scriptName: process.env.BENCH_SCRIPT!,
   directory: process.env.BENCH_SITE_DIR!,
-  maxFiles: 100000,
 });
 export const fileCount = site.fileCount;
 export const uploadedFiles = site.uploadedFiles;

@@ -20,6 +20,9 @@ export function flushWrites() {
 /** The 20,000 × 4 KiB site of the issue: 100 directories, five text extensions. */
 export const SITE_20K = { directories: 100, filesPerDirectory: 200, fileSize: 4096, extensions: ["html", "css", "js", "json", "txt"], seed: 20261122 };
 
+/** The 100,000 × 4 KiB site (issue 20): Cloudflare's per-version limit on paid plans, the same shape five times over. */
+export const SITE_100K = { ...SITE_20K, directories: 500, seed: 20261207 };
+
 /**
  * The "about 2 GiB" mixed site: many small files, a few hundred medium ones (streamed by the hasher, > 192 KiB)
  * and some of 10–25 MiB (the per-file limit is 25 MiB). ~14,500 files, ~2.0 GiB.
