@@ -1,5 +1,5 @@
 import { CloudflareApiError, type CloudflareClient, type RetryEvent, type ScriptResult, type ScriptTarget } from "../cloudflare/index.js";
-import type { AssetFile } from "../manifest/index.js";
+import type { AssetFile, BuiltManifest } from "../manifest/index.js";
 import { deployAssetsOffThread, deployThreadsAvailable } from "./deploy-thread.js";
 import { DeployError } from "./errors.js";
 import type { DeployEvent, ProgressListener } from "./progress.js";
@@ -9,7 +9,8 @@ import { describeTarget, isCompleteAnswer, putScript, toScriptInfo } from "./scr
 import { openUploadSession, type UploadSession } from "./session.js";
 import { UploadConcurrency, uploadSessionBuckets } from "./upload.js";
 import { withRequestObserver, type BudgetWait, type TransportSettings } from "../cloudflare/index.js";
-import { isKeptAssets, type DeployRequest, type DeployResult, type KeptAssets, type LiveScript } from "./types.js";
+import { assetsFromHashedFolder } from "./hashed-folder.js";
+import { isHashedFolder, isKeptAssets, type DeployRequest, type DeployResult, type KeptAssets, type LiveScript } from "./types.js";
 import { validateDeployRequest } from "./validate.js";
 
 export interface DeployOptions {
@@ -61,13 +62,16 @@ export async function deployAssets(
   return withRequestObserver({ onBudgetWait }, () => runDeploy(client, request, options));
 }
 
-async function runDeploy(client: CloudflareClient, request: DeployRequest, options: DeployOptions): Promise<DeployResult> {
-  validateDeployRequest(request);
+async function runDeploy(client: CloudflareClient, given: DeployRequest, options: DeployOptions): Promise<DeployResult> {
+  validateDeployRequest(given);
   const started = Date.now();
   const now = options.now ?? Date.now;
   const emit = (event: DeployEvent): void => options.onProgress?.(event);
   const maxSessions = options.maxSessions ?? DEFAULT_MAX_SESSIONS;
-  const { target, assets } = request;
+  // A hashed folder becomes its file list here, on the thread that deploys (hashed-folder.ts).
+  const assets: BuiltManifest | KeptAssets = isHashedFolder(given.assets) ? await assetsFromHashedFolder(given.assets) : given.assets;
+  const request: DeployRequest = { ...given, assets };
+  const { target } = request;
 
   let retries = 0;
   const onRetry = (retry: RetryEvent): void => {

@@ -2,7 +2,7 @@ import { extname } from "node:path";
 import { File } from "node:buffer";
 import { FormData } from "undici";
 import type { BuiltManifest } from "../manifest/index.js";
-import { isKeptAssets, type AssetConfig, type DeployRequest, type KeptAssets, type WorkerModule } from "./types.js";
+import { isHashedFolder, isKeptAssets, type AssetConfig, type DeployAssets, type DeployRequest, type WorkerModule } from "./types.js";
 
 /** Part types Cloudflare uses to tell module kinds apart (an ES module must be `+module`); doc §7.4. */
 const MODULE_CONTENT_TYPES: Record<string, string> = {
@@ -41,13 +41,14 @@ export function modulePartContent(module: WorkerModule): string | Uint8Array {
  * The wire form of the asset config. The PUT replaces the config wholesale, so it is sent in full
  * every time; explicit headers/redirects win over the `_headers`/`_redirects` files.
  */
-export function assetConfigMetadata(config: AssetConfig | undefined, assets: BuiltManifest | KeptAssets): Record<string, unknown> {
+export function assetConfigMetadata(config: AssetConfig | undefined, assets: DeployAssets): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   if (config?.htmlHandling) out.html_handling = config.htmlHandling;
   if (config?.notFoundHandling) out.not_found_handling = config.notFoundHandling;
   if (config?.runWorkerFirst !== undefined) out.run_worker_first = config.runWorkerFirst;
-  // Kept files bring no `_headers`/`_redirects` text of their own: the config must carry it (the provider's does).
-  const files = isKeptAssets(assets) ? undefined : assets;
+  // Kept files and a hashed folder bring no `_headers`/`_redirects` text of their own: the config must carry it (the
+  // provider's does).
+  const files = isKeptAssets(assets) || isHashedFolder(assets) ? undefined : assets;
   const headers = config?.headers ?? files?.headers;
   const redirects = config?.redirects ?? files?.redirects;
   if (headers !== undefined) out._headers = headers;

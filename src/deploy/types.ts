@@ -53,14 +53,36 @@ export interface KeptAssets {
   totalBytes: number;
 }
 
-export function isKeptAssets(assets: BuiltManifest | KeptAssets): assets is KeptAssets {
+export function isKeptAssets(assets: DeployAssets): assets is KeptAssets {
   return "keep" in assets && assets.keep === true;
 }
 
+/**
+ * A folder whose files were already listed and hashed elsewhere (a Pulumi program: the provider's `manifest` input):
+ * the deploy stats each listed file where it runs and takes the hashes as given; each file is hashed again as its
+ * bucket is sent, so a file changed since fails the deploy rather than going up under a stale hash.
+ */
+export interface HashedFolder {
+  /** The folder, resolved against `base` (default: the process's working folder). */
+  directory: string;
+  base?: string;
+  /** `/path → hash`, as a map or as its JSON text. */
+  hashes: string | Record<string, string>;
+}
+
+export function isHashedFolder(assets: DeployAssets): assets is HashedFolder {
+  return "hashes" in assets && !("files" in assets);
+}
+
+export type DeployAssets = BuiltManifest | KeptAssets | HashedFolder;
+
 export interface DeployRequest {
   target: ScriptTarget;
-  /** The folder's files to upload (what Cloudflare lacks of them), or the live version's files kept. */
-  assets: BuiltManifest | KeptAssets;
+  /**
+   * The folder's files to upload (what Cloudflare lacks of them): built by `buildManifest`, or listed and hashed
+   * elsewhere (`HashedFolder`); or the live version's files kept (`KeptAssets`).
+   */
+  assets: DeployAssets;
   worker?: WorkerSpec;
   assetConfig?: AssetConfig;
   /** For assets-only workers (no module), the compatibility settings still apply to the asset worker. */

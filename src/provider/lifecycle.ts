@@ -15,15 +15,14 @@ import {
   getScript,
   NamespaceNotFoundError,
   tagsWithOwner,
+  type HashedFolder,
   type KeptAssets,
   type LiveScript,
 } from "../deploy/index.js";
 import { describeTarget } from "../deploy/script.js";
-import { assetsFromInputs } from "./assets-from-inputs.js";
 import { toPlainJson } from "./canonical.js";
 import { warn } from "./engine-log.js";
 import { providerInputsSchema, type ProviderInputs, type ProviderOutputs } from "./inputs.js";
-import { manifestEntries } from "./manifest-entries.js";
 import { decideAssets, manifestInputDigest, resourceId, settingsDigest, targetOf, withoutInternalKeys } from "./plan.js";
 import { listedScript, recordScript, sameInstant, unchangedSince } from "./namespace-snapshots.js";
 import { createClient, type ProviderConfig } from "./settings.js";
@@ -137,9 +136,10 @@ async function deployInputs(client: CloudflareClient, inputs: ProviderInputs, lo
   const label = labelOf(inputs);
   // Paths are relative to the program's folder (workDir), which an Automation API program need not share with this
   // process (whose folder is the project's `main`). State written before workDir existed resolves from here.
-  const assets = kept ?? (await assetsFromInputs(inputs.directory, manifestEntries(inputs.manifest), inputs.workDir));
+  // The file list is built on the deploy thread (src/deploy/hashed-folder.ts): this thread keeps only the manifest text.
+  const assets: KeptAssets | HashedFolder = kept ?? { directory: inputs.directory, base: inputs.workDir, hashes: inputs.manifest };
   const worker = inputs.worker ? await workerFromInputs(inputs.worker, inputs.workDir) : undefined;
-  log(`${label}: ${assets.fileCount} files, ${assets.totalBytes} bytes${kept ? " (unchanged since the last deploy)" : ""}`);
+  if (kept) log(`${label}: ${kept.fileCount} files, ${kept.totalBytes} bytes (unchanged since the last deploy)`);
   const result = await deployAssets(
     client,
     {
