@@ -32,6 +32,7 @@ export {
   type DeployOptions,
   type DeployRequest,
   type DeployResult,
+  type HashedFolder,
   type KeptAssets,
   type LiveScript,
   type WorkerBinding,
