@@ -33,7 +33,7 @@ describe("parseConfig", () => {
 
   it("names each bad variable and the rule it breaks", () => {
     const attempt = () =>
-      parseConfig({ PLATFORM_PORT: "eighty", PLATFORM_NAMESPACE: "Tenants", PLATFORM_MAX_CONCURRENT_DEPLOYS: "0", PLATFORM_SITE_URL: "https://sites.example.com/", CLOUDFLARE_ACCOUNT_ID: "acme" }, SERVICE_DIR);
+      parseConfig({ PLATFORM_PORT: "eighty", PLATFORM_NAMESPACE: "Tenants", PLATFORM_MAX_CONCURRENT_DEPLOYS: "65", PLATFORM_SITE_URL: "https://sites.example.com/", CLOUDFLARE_ACCOUNT_ID: "acme" }, SERVICE_DIR);
     expect(attempt).toThrow(ConfigError);
     try {
       attempt();
@@ -41,7 +41,7 @@ describe("parseConfig", () => {
       const message = (error as Error).message;
       expect(message).toMatch(/PLATFORM_PORT: PLATFORM_PORT must be a whole number/);
       expect(message).toMatch(/PLATFORM_NAMESPACE: .*lowercase/);
-      expect(message).toMatch(/PLATFORM_MAX_CONCURRENT_DEPLOYS: .*at least 1/);
+      expect(message).toMatch(/PLATFORM_MAX_CONCURRENT_DEPLOYS: .*at most 64/);
       expect(message).toMatch(/PLATFORM_SITE_URL: .*\{tenant\}/);
       expect(message).toMatch(/CLOUDFLARE_ACCOUNT_ID: .*32/);
     }

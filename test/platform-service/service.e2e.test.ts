@@ -91,6 +91,7 @@ beforeAll(async () => {
     PLATFORM_NAMESPACE: NAMESPACE,
     PLATFORM_PROJECT: PROJECT,
     PLATFORM_MAX_SITE_BYTES: String(MAX_SITE_BYTES),
+    PLATFORM_MAX_FILES: "20000",
     PLATFORM_MAX_CONCURRENT_DEPLOYS: "3",
     PLATFORM_SITE_URL: `http://{tenant}.${NAMESPACE}.localhost:${emulator.port}/`,
     CLOUDFLARE_API_BASE_URL: emulator.url,
@@ -104,7 +105,9 @@ beforeAll(async () => {
 }, 45 * 60_000);
 
 afterAll(async () => {
-  expect(await service?.stop()).toBe(0);
+  const code = await service?.stop();
+  if (code !== 0) console.error(service?.output());
+  expect(code).toBe(0);
   await emulator?.close();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });

@@ -5,7 +5,7 @@
 import path from "node:path";
 import { z } from "zod";
 import { DEFAULT_HTTP_LIMITS, type HttpLimits } from "./http/limits.ts";
-import { accountIdSchema, namespaceNameSchema } from "./wfp.ts";
+import { accountIdSchema, assetLimits, namespaceNameSchema } from "./wfp.ts";
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
@@ -36,9 +36,12 @@ export interface ServiceConfig {
   /** Directory holding bin/pulumi; undefined = ask scripts/pulumi.mjs for the pinned CLI. */
   pulumiRoot: string | undefined;
   projectName: string;
+  /** Jobs this replica runs at once; 0 = it only takes requests (other replicas deploy). */
   maxConcurrentDeploys: number;
   maxArchiveBytes: number;
   maxSiteBytes: number;
+  /** Files per site: Cloudflare's per-version limit, or fewer if the platform says so. */
+  maxFiles: number;
   /** From PLATFORM_SALT_SECRET, or undefined: then one is generated into the data directory. */
   saltSecret: string | undefined;
   /** Bearer token the HTTP API requires; undefined = no authentication (loopback use). */
@@ -47,6 +50,10 @@ export interface ServiceConfig {
   siteUrlTemplate: string | undefined;
   /** Bounds on slow and long-lived requests (http/app.ts, README "Attack surface"). */
   http: HttpLimits;
+  /** The coordinating Postgres; undefined = an embedded one in the data directory (single machine). */
+  databaseUrl: string | undefined;
+  /** How long a replica's lease lasts without a heartbeat before others take over its jobs. */
+  leaseMs: number;
 }
 
 function wholeNumber(name: string, min: number, max: number) {
@@ -72,9 +79,14 @@ const envSchema = z.object({
     .regex(/^[A-Za-z0-9_.-]{1,100}$/, { error: "PLATFORM_PROJECT must be a Pulumi project name (letters, digits, _ . -)" })
     .default("wfp-tenants"),
   PLATFORM_EMULATOR_PORT: wholeNumber("PLATFORM_EMULATOR_PORT", 0, 65535).default(8787),
-  PLATFORM_MAX_CONCURRENT_DEPLOYS: wholeNumber("PLATFORM_MAX_CONCURRENT_DEPLOYS", 1, 64).default(4),
+  PLATFORM_MAX_CONCURRENT_DEPLOYS: wholeNumber("PLATFORM_MAX_CONCURRENT_DEPLOYS", 0, 64).default(4),
+  PLATFORM_LEASE_SECONDS: wholeNumber("PLATFORM_LEASE_SECONDS", 2, 3600).default(30),
+  DATABASE_URL: optionalText.pipe(
+    z.string().regex(/^postgres(ql)?:\/\//, { error: "DATABASE_URL must be a Postgres URL, e.g. postgres://user:password@db.internal:5432/platform" }).optional(),
+  ),
   PLATFORM_MAX_ARCHIVE_BYTES: wholeNumber("PLATFORM_MAX_ARCHIVE_BYTES", 1024, 64 * GiB).default(256 * MiB),
   PLATFORM_MAX_SITE_BYTES: wholeNumber("PLATFORM_MAX_SITE_BYTES", 1024, 1024 * GiB).default(GiB),
+  PLATFORM_MAX_FILES: wholeNumber("PLATFORM_MAX_FILES", 1, assetLimits.maxFiles).default(assetLimits.maxFiles),
   PLATFORM_SALT_SECRET: optionalText.pipe(
     z.string().min(16, { error: "PLATFORM_SALT_SECRET must be at least 16 characters (it keys every tenant's hash salt)" }).optional(),
   ),
@@ -155,9 +167,12 @@ export function parseConfig(env: Record<string, string | undefined>, serviceDir:
     maxConcurrentDeploys: v.PLATFORM_MAX_CONCURRENT_DEPLOYS,
     maxArchiveBytes: v.PLATFORM_MAX_ARCHIVE_BYTES,
     maxSiteBytes: v.PLATFORM_MAX_SITE_BYTES,
+    maxFiles: v.PLATFORM_MAX_FILES,
     saltSecret: v.PLATFORM_SALT_SECRET,
     apiToken: v.PLATFORM_API_TOKEN,
     siteUrlTemplate: v.PLATFORM_SITE_URL,
+    databaseUrl: v.DATABASE_URL,
+    leaseMs: v.PLATFORM_LEASE_SECONDS * 1000,
     http: {
       ...DEFAULT_HTTP_LIMITS,
       idleTimeoutMs: v.PLATFORM_IDLE_TIMEOUT_SECONDS * 1000,

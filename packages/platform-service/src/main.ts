@@ -7,25 +7,33 @@
  * Configuration comes from the environment only (README "Configuration"). Without CLOUDFLARE_API_BASE_URL it
  * runs the package's emulator in this process, so a laptop needs no Cloudflare account.
  */
+import { randomBytes } from "node:crypto";
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { runMigrations } from "graphile-worker";
+import pg from "pg";
 import { connectCloudflare } from "./cloudflare-target.ts";
 import { ConfigError, parseConfig } from "./config.ts";
+import { startLocalPostgres } from "./db/embedded-postgres.ts";
+import { migrate, sharedSecret } from "./db/schema.ts";
 import { buildApp } from "./http/app.ts";
 import { findPulumiCli } from "./pulumi-cli.ts";
 import { redactor } from "./redact.ts";
-import { TenantScheduler } from "./scheduler.ts";
 import { loadOrCreateSecret } from "./secret-file.ts";
 import { TenantStacks } from "./stacks.ts";
 import { tenantTokenKey } from "./tenant-tokens.ts";
 import { TenantFolders } from "./tenant-folders.ts";
-import { TenantService } from "./tenants.ts";
+import { TenantOperations } from "./operations.ts";
+import { Replica } from "./replica.ts";
+import { EventFeed } from "./store/event-feed.ts";
+import { DeploymentRecords } from "./store/records.ts";
+import { newReplicaId, TenantService } from "./tenants.ts";
 import { assetLimits } from "./wfp.ts";
 
 const serviceDir = path.dirname(import.meta.dirname);
 const repoRoot = path.resolve(serviceDir, "..", "..");
-/** How long a stop waits for running deploys (a killed deploy leaves its stack locked: see /unlock). */
+/** How long a stop waits for running jobs (a job cut short is taken over when this replica's lease expires). */
 const STOP_GRACE_MS = 120_000;
 
 function shellQuote(text: string): string {
@@ -39,24 +47,41 @@ async function main(): Promise<void> {
   // @pulumi/pulumi and pulumi-wfp-assets resolve: the service's own. (Config paths are absolute by now.)
   process.chdir(serviceDir);
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
-  const folders = new TenantFolders(config.dataDir);
-  await folders.init();
   const secretsDir = path.join(config.dataDir, "secrets");
-  const saltSecret = config.saltSecret ?? (await loadOrCreateSecret(path.join(secretsDir, "salt-key")));
+  const bootLog = (line: string): void => void process.stderr.write(`${new Date().toISOString()} ${line}\n`);
+
+  // The coordinator: DATABASE_URL, or a Postgres of our own in the data directory.
+  const local =
+    config.databaseUrl === undefined
+      ? await startLocalPostgres(path.join(config.dataDir, "postgres"), await loadOrCreateSecret(path.join(secretsDir, "postgres-password")), bootLog)
+      : undefined;
+  const databaseUrl = config.databaseUrl ?? local!.url;
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: Math.max(10, config.maxConcurrentDeploys * 3 + 4) });
+  // A lost idle connection (the database restarted) is an event on the pool, not a crash: the next query reconnects.
+  pool.on("error", (error) => bootLog(`database: ${error.message}`));
+  pool.on("connect", (client) => client.on("error", (error) => bootLog(`database: ${error.message}`)));
+  await migrate(pool);
+  await runMigrations({ pgPool: pool });
+
+  // Shared by all replicas: configured, else generated once into the database (README "What lives in the database").
+  const generate = (): string => randomBytes(32).toString("hex");
+  const saltSecret = config.saltSecret ?? (await sharedSecret(pool, "salt-key", generate));
   // A file backend's folder must exist before the first `pulumi stack select`.
   if (config.backendUrl.startsWith("file://")) await mkdir(fileURLToPath(config.backendUrl), { recursive: true });
-  const passphrase =
-    config.passphrase ?? (config.backendUrl.startsWith("file://") ? await loadOrCreateSecret(path.join(secretsDir, "pulumi-passphrase")) : undefined);
+  const passphrase = config.passphrase ?? (await sharedSecret(pool, "pulumi-passphrase", generate));
   // The inline program runs in this process: keep its hash cache with the service's data.
   process.env.WFP_ASSETS_HASH_CACHE ??= path.join(config.dataDir, "hash-cache");
 
   const cli = await findPulumiCli(config.pulumiRoot, repoRoot);
   const cloudflare = await connectCloudflare(config, process.env);
-  const redact = redactor([...cloudflare.secrets, saltSecret, passphrase, config.apiToken, process.env.CLOUDFLARE_API_TOKEN, process.env.CLOUDFLARE_API_KEY]);
+  const redact = redactor([...cloudflare.secrets, saltSecret, passphrase, config.apiToken, process.env.CLOUDFLARE_API_TOKEN, process.env.CLOUDFLARE_API_KEY, databaseUrl]);
   const log = (line: string): void => {
     process.stderr.write(`${new Date().toISOString()} ${redact(line)}\n`);
   };
 
+  const replicaId = newReplicaId();
+  const folders = new TenantFolders(config.dataDir, replicaId);
+  await folders.init(await Replica.alive(pool, config.leaseMs));
   const stacks = new TenantStacks({
     pulumiCommand: cli.command,
     projectName: config.projectName,
@@ -64,7 +89,7 @@ async function main(): Promise<void> {
     pulumiHome: path.join(config.dataDir, "pulumi-home"),
     envVars: {
       PULUMI_BACKEND_URL: config.backendUrl,
-      ...(passphrase !== undefined ? { PULUMI_CONFIG_PASSPHRASE: passphrase } : {}),
+      PULUMI_CONFIG_PASSPHRASE: passphrase,
       PULUMI_SKIP_UPDATE_CHECK: "true",
       PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
       // The engine starts the provider with the `node` it finds first: the one running this service.
@@ -72,17 +97,40 @@ async function main(): Promise<void> {
       ...cloudflare.env,
     },
   });
-  const scheduler = new TenantScheduler(config.maxConcurrentDeploys);
-  const service = new TenantService({
+  const records = new DeploymentRecords(pool, redact);
+  const feed = new EventFeed(databaseUrl, records, log);
+  await feed.start();
+  const limits = { ...assetLimits, maxFiles: config.maxFiles, maxSiteBytes: config.maxSiteBytes };
+  const operations = new TenantOperations({
+    pool,
+    records,
     folders,
     stacks,
-    scheduler,
+    replicaId,
     accountId: config.accountId,
     namespace: config.namespace,
     saltSecret,
-    limits: { ...assetLimits, maxSiteBytes: config.maxSiteBytes },
-    maxArchiveBytes: config.maxArchiveBytes,
+    limits,
     redact,
+    log,
+  });
+  const replica = new Replica({
+    pool,
+    replicaId,
+    concurrency: config.maxConcurrentDeploys,
+    leaseMs: config.leaseMs,
+    runJob: (kind, payload) => operations.run(kind, payload),
+    log,
+    onLeaseLost: () => process.exit(3),
+  });
+  await replica.start();
+  const service = new TenantService({
+    pool,
+    records,
+    feed,
+    folders,
+    limits,
+    maxArchiveBytes: config.maxArchiveBytes,
     siteAddress: cloudflare.siteAddress,
     log,
   });
@@ -101,6 +149,7 @@ async function main(): Promise<void> {
       `platform service listening on ${base}`,
       `  Cloudflare: ${cloudflare.description}`,
       `  Pulumi: ${cli.binDir}/pulumi, backend ${config.backendUrl}, project ${config.projectName}, ${config.maxConcurrentDeploys} deploys at once`,
+      `  Postgres: ${local ? local.description : "DATABASE_URL"}; replica ${replicaId}`,
       `  data: ${config.dataDir}`,
       "",
       "Upload a tenant's site and watch it deploy:",
@@ -114,13 +163,16 @@ async function main(): Promise<void> {
   let stopping = false;
   const stop = async (signal: string): Promise<void> => {
     if (stopping) {
-      log(`${signal} again: exiting now; a deploy still running leaves its stack locked (POST /tenants/<tenant>/unlock after the restart)`);
+      log(`${signal} again: exiting now; a job still running is taken over by another replica (or this one after a restart) once its lease expires`);
       process.exit(1);
     }
     stopping = true;
-    log(`${signal}: no new requests; waiting up to ${STOP_GRACE_MS / 1000} s for running deploys`);
+    log(`${signal}: no new requests; waiting up to ${STOP_GRACE_MS / 1000} s for running jobs`);
     // Event streams of running deploys keep their connections until the deploy ends: wait for both, bounded.
-    await Promise.race([Promise.all([app.close(), scheduler.idle()]), new Promise((resolve) => setTimeout(resolve, STOP_GRACE_MS).unref())]);
+    await Promise.race([Promise.all([app.close(), replica.stop()]), new Promise((resolve) => setTimeout(resolve, STOP_GRACE_MS).unref())]);
+    await feed.close();
+    await pool.end().catch(() => {});
+    await local?.stop();
     await cloudflare.close();
     process.exit(0);
   };

@@ -1,17 +1,16 @@
 /**
  * Where the service keeps things, under its data directory:
  *
- *   incoming/<id>.archive     an upload being received (removed once unpacked or refused)
- *   incoming/<id>/            an unpacked upload waiting for its turn (removed if superseded)
+ *   incoming/<replica>/<id>.received.archive, <id>.received/  an upload being received and checked (removed after)
+ *   incoming/<replica>/<id>.deployed.archive, <id>.deployed/  a stored upload fetched to deploy (removed after)
  *   tenants/<tenant>/site/    the files of the tenant's last deploy (the program's `directory`)
  *   tenants/<tenant>/workspace/  the tenant's LocalWorkspace (Pulumi.yaml, Pulumi.<tenant>.yaml)
- *   tenants/<tenant>/live.json   what GET /tenants/<tenant> shows after a restart
  *   state/, pulumi-home/, emulator/, secrets/, hash-cache/
  *
  * A tenant folder exists only once an upload was accepted and started; a refused upload leaves nothing.
  * Tenant names are checked against the script-name rule before they become a path (no "/", no "..").
  */
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
 
@@ -25,7 +24,7 @@ export interface LiveSite {
   totalBytes: number;
 }
 
-const liveSiteSchema = z.object({
+export const liveSiteSchema = z.object({
   deploymentId: z.string(),
   deployedAt: z.string(),
   manifestDigest: z.string(),
@@ -37,17 +36,25 @@ const liveSiteSchema = z.object({
 
 export class TenantFolders {
   readonly dataDir: string;
+  /** This process's own folder under incoming/: replicas may share one data directory. */
+  private readonly replicaId: string;
 
-  constructor(dataDir: string) {
+  constructor(dataDir: string, replicaId: string) {
     this.dataDir = dataDir;
+    this.replicaId = replicaId;
   }
 
   get incoming(): string {
-    return path.join(this.dataDir, "incoming");
+    return path.join(this.dataDir, "incoming", this.replicaId);
   }
 
-  upload(id: string): { archive: string; staged: string } {
-    return { archive: path.join(this.incoming, `${id}.archive`), staged: path.join(this.incoming, id) };
+  /**
+   * Where an upload's archive and unpacked files go while it is `received` (checked, then dropped) or
+   * `deployed` (fetched from the database and installed): apart, since the same replica may do both at once.
+   */
+  upload(id: string, purpose: "received" | "deployed"): { archive: string; staged: string } {
+    const base = path.join(this.incoming, `${id}.${purpose}`);
+    return { archive: `${base}.archive`, staged: base };
   }
 
   tenant(tenant: string): string {
@@ -62,10 +69,17 @@ export class TenantFolders {
     return path.join(this.tenant(tenant), "workspace");
   }
 
-  /** Empties incoming/: uploads a crash interrupted were never deployed, and nobody waits for them any more. */
-  async init(): Promise<void> {
-    await rm(this.incoming, { recursive: true, force: true });
+  /**
+   * Makes this replica's incoming/ folder and removes those of replicas that are gone (`alive` lists the
+   * others): what they held was a copy (an upload being received, or a stored archive being unpacked), and
+   * the database still has every accepted upload.
+   */
+  async init(alive: ReadonlySet<string>): Promise<void> {
+    const root = path.dirname(this.incoming);
     await mkdir(this.incoming, { recursive: true });
+    for (const entry of await readdir(root)) {
+      if (entry !== this.replicaId && !alive.has(entry)) await rm(path.join(root, entry), { recursive: true, force: true });
+    }
   }
 
   /** Makes `staged` the tenant's site folder (the previous one is dropped; the stack deploys the new one). */
@@ -80,20 +94,6 @@ export class TenantFolders {
     await rename(staged, site);
     await rm(previous, { recursive: true, force: true });
     return site;
-  }
-
-  async readLive(tenant: string): Promise<LiveSite | undefined> {
-    try {
-      return liveSiteSchema.parse(JSON.parse(await readFile(path.join(this.tenant(tenant), "live.json"), "utf8")));
-    } catch {
-      return undefined;
-    }
-  }
-
-  async writeLive(tenant: string, live: LiveSite): Promise<void> {
-    const file = path.join(this.tenant(tenant), "live.json");
-    await writeFile(`${file}.tmp`, `${JSON.stringify(live, null, 2)}\n`);
-    await rename(`${file}.tmp`, file);
   }
 
   async exists(tenant: string): Promise<boolean> {

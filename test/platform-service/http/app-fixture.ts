@@ -1,23 +1,27 @@
 /**
- * The service's HTTP app on a real socket with its real parts (folders, scheduler, stacks on the pinned CLI),
- * for the tests of the HTTP edge. No Cloudflare is needed: these tests hold the only deploy slot with an
- * operation of their own (`holdSlot`), so accepted uploads stay queued and no stack is ever run.
+ * The service's HTTP app on a real socket with its real parts (a real Postgres, the records, the event feed,
+ * folders, stacks on the pinned CLI), for the tests of the HTTP edge. No job runner: this replica only takes
+ * requests, so accepted uploads stay queued (as on an API-only replica) and no stack is ever run.
  */
 import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { PulumiCommand } from "@pulumi/pulumi/automation/index.js";
 import type { FastifyInstance } from "fastify";
+import { runMigrations } from "graphile-worker";
+import pg from "pg";
+import { migrate } from "../../../packages/platform-service/src/db/schema.ts";
 import { buildApp } from "../../../packages/platform-service/src/http/app.ts";
 import type { HttpLimits } from "../../../packages/platform-service/src/http/limits.ts";
-import { Deployment } from "../../../packages/platform-service/src/deployment.ts";
 import { redactor } from "../../../packages/platform-service/src/redact.ts";
-import { TenantScheduler } from "../../../packages/platform-service/src/scheduler.ts";
 import { TenantStacks } from "../../../packages/platform-service/src/stacks.ts";
+import { EventFeed } from "../../../packages/platform-service/src/store/event-feed.ts";
+import { DeploymentRecords } from "../../../packages/platform-service/src/store/records.ts";
 import { tenantTokenKey } from "../../../packages/platform-service/src/tenant-tokens.ts";
 import { TenantFolders } from "../../../packages/platform-service/src/tenant-folders.ts";
 import { TenantService } from "../../../packages/platform-service/src/tenants.ts";
 import { pulumiBinDir } from "../../fixtures/repo.mjs";
+import { startTestPostgres, type TestPostgres } from "../postgres.js";
 
 export const API_TOKEN = "platform-api-token-5f0c2e9a71";
 export const SALT_SECRET = "salt-secret-for-the-app-test";
@@ -28,9 +32,8 @@ export interface TestApp {
   url: string;
   port: number;
   dataDir: string;
-  scheduler: TenantScheduler;
-  /** Occupies the only deploy slot until the returned function is called (accepted uploads stay queued). */
-  holdSlot(): () => void;
+  /** The kinds of the tenant's queued and running operations, oldest first. */
+  open(tenant: string): Promise<string[]>;
   /** Files under incoming/ and tenants/: what an upload leaves behind. */
   leftovers(): string[];
   close(): Promise<void>;
@@ -38,10 +41,15 @@ export interface TestApp {
 
 export async function startTestApp(options: { limits?: HttpLimits; listen?: boolean; authenticated?: boolean } = {}): Promise<TestApp> {
   const dataDir = mkdtempSync(path.join(tmpdir(), "platform-app-"));
-  const folders = new TenantFolders(dataDir);
-  await folders.init();
+  const postgres: TestPostgres = await startTestPostgres();
+  const pool = new pg.Pool({ connectionString: await postgres.database() });
+  await migrate(pool);
+  await runMigrations({ pgPool: pool });
+  const folders = new TenantFolders(dataDir, "replica-test");
+  await folders.init(new Set());
   const binDir = await pulumiBinDir();
-  const stacks = new TenantStacks({
+  // Built as the service builds them; never run here (no job runner).
+  void new TenantStacks({
     pulumiCommand: await PulumiCommand.get({ root: path.dirname(binDir) }),
     projectName: "app-test",
     mainDir: dataDir,
@@ -49,17 +57,16 @@ export async function startTestApp(options: { limits?: HttpLimits; listen?: bool
     envVars: { PULUMI_BACKEND_URL: `file://${dataDir}/state` },
   });
   const redact = redactor([API_TOKEN, SALT_SECRET]);
-  const scheduler = new TenantScheduler(1);
+  const records = new DeploymentRecords(pool, redact);
+  const feed = new EventFeed((pool.options as { connectionString: string }).connectionString, records, () => {});
+  await feed.start();
   const service = new TenantService({
+    pool,
+    records,
+    feed,
     folders,
-    stacks,
-    scheduler,
-    accountId: "0123456789abcdef0123456789abcdef",
-    namespace: "tenants",
-    saltSecret: SALT_SECRET,
     limits: { maxFileBytes: 1024, maxFiles: 10, maxSiteBytes: 4096 },
     maxArchiveBytes: 2048,
-    redact,
     siteAddress: () => undefined,
     log: () => {},
   });
@@ -81,18 +88,13 @@ export async function startTestApp(options: { limits?: HttpLimits; listen?: bool
     url,
     port,
     dataDir,
-    scheduler,
-    holdSlot: () => {
-      let release!: () => void;
-      const held = new Promise<void>((resolve) => (release = resolve));
-      const deployment = new Deployment({ tenant: "slot-holder", kind: "deploy", redact });
-      scheduler.submit({ deployment, run: () => held.then(() => deployment.succeed()), discard: async () => {} });
-      return release;
-    },
+    open: async (tenant) => (await records.open(tenant)).map((deployment) => deployment.kind),
     leftovers: () => [...walk(folders.incoming), ...walk(path.join(dataDir, "tenants"))],
     close: async () => {
-      // Queued operations are abandoned with the app: they never ran and never will.
       await app.close();
+      await feed.close();
+      await pool.end();
+      await postgres.stop();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

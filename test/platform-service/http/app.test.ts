@@ -1,7 +1,7 @@
 /**
  * The HTTP edge without a deploy: authentication, parameter and option checks, body handling (raw, form, size
  * limit) and error answers. Every request here is refused before a deploy is queued, so the service's real
- * parts (folders, scheduler, stacks on the pinned CLI) are built but the CLI is never run for a stack.
+ * parts (Postgres, records, folders, stacks on the pinned CLI) are built but the CLI is never run for a stack.
  */
 import { readdirSync } from "node:fs";
 import path from "node:path";
@@ -87,7 +87,8 @@ describe("the HTTP API, refusing", () => {
   });
 
   it("leaves nothing behind for any of it", () => {
-    expect(readdirSync(path.join(dataDir, "incoming"))).toEqual([]);
+    expect(readdirSync(path.join(dataDir, "incoming", "replica-test"))).toEqual([]);
     expect(readdirSync(dataDir).sort()).toEqual(["incoming"]);
+    expect(t.leftovers()).toEqual([]);
   });
 });

@@ -158,7 +158,7 @@ export class SiteBudget {
     if (this.files.size + 1 > this.limits.maxFiles) {
       throw new RequestRejected(
         "too-many-files",
-        `the archive holds more than ${this.limits.maxFiles.toLocaleString("en-US")} files, Cloudflare's limit per worker version; remove files from the site.`,
+        `the archive holds more than ${this.limits.maxFiles.toLocaleString("en-US")} files, the most a site may have here (Cloudflare's limit per worker version, or the platform's own PLATFORM_MAX_FILES); remove files from the site.`,
       );
     }
     if (entry.size > this.limits.maxFileBytes) {

@@ -7,7 +7,7 @@
  */
 import type { Readable } from "node:stream";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
-import type { Deployment } from "../deployment.ts";
+import { deploymentJson, type DeploymentRecord } from "../store/records.ts";
 import { isRequestRejected, RequestRejected } from "../errors.ts";
 import type { Redactor } from "../redact.ts";
 import { issueTenantToken } from "../tenant-tokens.ts";
@@ -44,7 +44,7 @@ function hasBody(request: FastifyRequest): boolean {
   return request.headers["transfer-encoding"] !== undefined || (length !== undefined && length !== "0");
 }
 
-function outcomeText(deployment: Deployment, liveUrl: string | undefined): string {
+function outcomeText(deployment: DeploymentRecord, liveUrl: string | undefined): string {
   if (deployment.status === "succeeded") {
     if (deployment.kind === "deploy") return `succeeded: ${liveUrl ? `live at ${liveUrl}` : "live"}\n`;
     return "succeeded\n";
@@ -116,8 +116,16 @@ export function buildApp(options: AppOptions): FastifyInstance {
   const tenantRoute: { config: RouteRules } = { config: { access: "tenant" } };
   const platformRoute: { config: RouteRules } = { config: { access: "platform" } };
 
+  const subscribe = (deployment: DeploymentRecord) => (afterSeq: number, listener: Parameters<TenantService["subscribe"]>[2]) =>
+    service.subscribe(deployment.id, afterSeq, listener);
+  /** The deployment when it has finished, as the last line of a followed request says it. */
+  const outcome = (deployment: DeploymentRecord, liveUrl: () => string | undefined) => async () => {
+    const finished = (await service.current(deployment.id)) ?? deployment;
+    return outcomeText(finished, liveUrl());
+  };
+
   /** Streams `deployment` on the raw response, within the stream bounds; the slot is freed when the client goes. */
-  const stream = (request: FastifyRequest, reply: FastifyReply, deployment: Deployment, write: (response: FastifyReply["raw"]) => void): FastifyReply => {
+  const stream = (request: FastifyRequest, reply: FastifyReply, deployment: DeploymentRecord, write: (response: FastifyReply["raw"]) => void): FastifyReply => {
     const release = streams.tryEnter(deployment.tenant);
     if (!release) {
       throw new RequestRejected(
@@ -158,25 +166,24 @@ export function buildApp(options: AppOptions): FastifyInstance {
     const location = `/tenants/${tenant}/deployments/${deployment.id}`;
     if (follow) {
       return stream(request, reply, deployment, (raw) =>
-        streamText(raw, 200, { location, "x-deployment-id": deployment.id }, deployment, () => outcomeText(deployment, service.siteAddress(tenant)?.url)),
+        streamText(raw, 200, { location, "x-deployment-id": deployment.id }, subscribe(deployment), outcome(deployment, () => service.siteAddress(tenant)?.url)),
       );
     }
-    return reply
-      .code(202)
-      .header("location", location)
-      .send({ tenant, deployment: deployment.toJSON(), superseded: superseded.map((d) => d.id), status: `/tenants/${tenant}` });
+    return reply.code(202).header("location", location).send({ tenant, deployment: deploymentJson(deployment), superseded, status: `/tenants/${tenant}` });
   });
 
   app.get("/tenants/:tenant", tenantRoute, async (request) => service.status(tenantParam(request.params)));
 
   app.get("/tenants/:tenant/deployments/:id", tenantRoute, async (request) =>
-    service.deployment(tenantParam(request.params), deploymentParam(request.params)).toJSON(),
+    deploymentJson(await service.deployment(tenantParam(request.params), deploymentParam(request.params))),
   );
 
   app.get("/tenants/:tenant/deployments/:id/events", tenantRoute, async (request, reply) => {
-    const deployment = service.deployment(tenantParam(request.params), deploymentParam(request.params));
+    const deployment = await service.deployment(tenantParam(request.params), deploymentParam(request.params));
     const after = afterOption(request.query, request.headers["last-event-id"]);
-    return stream(request, reply, deployment, (raw) => streamEvents(raw, deployment, after));
+    return stream(request, reply, deployment, (raw) =>
+      streamEvents(raw, subscribe(deployment), after, async () => deploymentJson((await service.current(deployment.id)) ?? deployment)),
+    );
   });
 
   app.delete("/tenants/:tenant", tenantRoute, async (request, reply) => {
@@ -186,10 +193,10 @@ export function buildApp(options: AppOptions): FastifyInstance {
     const location = `/tenants/${tenant}/deployments/${deployment.id}`;
     if (follow) {
       return stream(request, reply, deployment, (raw) =>
-        streamText(raw, 200, { location, "x-deployment-id": deployment.id }, deployment, () => outcomeText(deployment, undefined)),
+        streamText(raw, 200, { location, "x-deployment-id": deployment.id }, subscribe(deployment), outcome(deployment, () => undefined)),
       );
     }
-    return reply.code(202).header("location", location).send({ tenant, deployment: deployment.toJSON() });
+    return reply.code(202).header("location", location).send({ tenant, deployment: deploymentJson(deployment) });
   });
 
   app.post("/tenants/:tenant/unlock", platformRoute, async (request, reply) => {
@@ -199,10 +206,10 @@ export function buildApp(options: AppOptions): FastifyInstance {
     const location = `/tenants/${tenant}/deployments/${deployment.id}`;
     if (follow) {
       return stream(request, reply, deployment, (raw) =>
-        streamText(raw, 200, { location, "x-deployment-id": deployment.id }, deployment, () => outcomeText(deployment, undefined)),
+        streamText(raw, 200, { location, "x-deployment-id": deployment.id }, subscribe(deployment), outcome(deployment, () => undefined)),
       );
     }
-    return reply.code(202).header("location", location).send({ tenant, deployment: deployment.toJSON() });
+    return reply.code(202).header("location", location).send({ tenant, deployment: deploymentJson(deployment) });
   });
 
   app.post("/tenants/:tenant/tokens", platformRoute, async (request, reply) => {

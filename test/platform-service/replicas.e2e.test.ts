@@ -1,0 +1,150 @@
+/**
+ * Three replicas of the service on one Postgres and one Pulumi backend, as a platform runs them (README
+ * "Running the platform service in production"), judged by what the emulator serves:
+ * - 20 tenants upload 3 versions each, every upload to another replica than the last: each tenant ends with its
+ *   last upload live, and no two operations of one tenant ever ran at the same time (the records' start and
+ *   finish times, written by whichever replica ran them);
+ * - a replica killed with SIGKILL in the middle of a deploy: another replica finishes it, no person involved.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startEmulator, type RunningEmulator } from "../../src/emulator/index.js";
+import { EMULATOR_ACCOUNT, emulatorAdmin, servedBody } from "../fixtures/emulator.mjs";
+import { isAlive } from "../fixtures/process-tree.mjs";
+import { pulumiBinDir } from "../fixtures/repo.mjs";
+import { siteArchive } from "./archives.js";
+import { startTestPostgres, type TestPostgres } from "./postgres.js";
+import { acceptedSchema, followEvents, putSite } from "./service-client.js";
+import { startService, type RunningService } from "./service-process.js";
+
+const TOKEN = "platform-replicas-token-5d20a7";
+const TENANTS = Array.from({ length: 20 }, (_, i) => `t${String(i).padStart(2, "0")}`);
+const VERSIONS = 3;
+
+let emulator: RunningEmulator;
+let postgres: TestPostgres;
+let databaseUrl: string;
+let shared: string;
+const replicas: RunningService[] = [];
+const dataDirs: string[] = [];
+
+function replicaEnv(index: number, binDir: string): Record<string, string | undefined> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), `platform-replica-${index}-`));
+  dataDirs.push(dataDir);
+  return {
+    PLATFORM_DATA_DIR: dataDir,
+    PLATFORM_PULUMI_ROOT: path.dirname(binDir),
+    PLATFORM_MAX_CONCURRENT_DEPLOYS: "2",
+    PLATFORM_LEASE_SECONDS: "4",
+    DATABASE_URL: databaseUrl,
+    PULUMI_BACKEND_URL: `file://${shared}`,
+    PULUMI_CONFIG_PASSPHRASE: undefined,
+    CLOUDFLARE_API_BASE_URL: emulator.url,
+    CLOUDFLARE_API_TOKEN: TOKEN,
+    CLOUDFLARE_ACCOUNT_ID: EMULATOR_ACCOUNT,
+    CLOUDFLARE_API_KEY: undefined,
+    CLOUDFLARE_EMAIL: undefined,
+  };
+}
+
+const page = (tenant: string, version: number) => ({ "index.html": `<h1>${tenant} v${version}</h1>` });
+
+async function upload(replica: RunningService, tenant: string, version: number): Promise<string> {
+  const answer = await putSite(replica.url, tenant, siteArchive("tar.gz", page(tenant, version)), "?htmlHandling=none");
+  expect(answer.status, answer.text).toBe(202);
+  return acceptedSchema.parse(answer.json).deployment.id;
+}
+
+beforeAll(async () => {
+  const binDir = await pulumiBinDir();
+  emulator = await startEmulator({ tokens: [TOKEN] });
+  await emulatorAdmin({ url: emulator.url, token: TOKEN }).createNamespace("tenants");
+  postgres = await startTestPostgres();
+  databaseUrl = await postgres.database();
+  shared = mkdtempSync(path.join(tmpdir(), "platform-shared-state-"));
+  for (let i = 0; i < 3; i++) replicas.push(await startService(replicaEnv(i, binDir)));
+}, 45 * 60_000);
+
+afterAll(async () => {
+  for (const replica of replicas) if (isAlive(replica.pid)) await replica.stop();
+  await emulator?.close();
+  await postgres?.stop();
+  for (const dir of [...dataDirs, shared]) if (dir) rmSync(dir, { recursive: true, force: true });
+}, 300_000);
+
+describe("three replicas on one Postgres", { timeout: 900_000 }, () => {
+  it("60 uploads round-robin over the replicas: every tenant ends with its last upload live, its operations never overlap", async () => {
+    const last = new Map<string, string>();
+    // Each tenant sends its versions in order (each to the next replica), ten tenants at a time.
+    for (let start = 0; start < TENANTS.length; start += 10) {
+      await Promise.all(
+        TENANTS.slice(start, start + 10).map(async (tenant, i) => {
+          for (let version = 1; version <= VERSIONS; version++) last.set(tenant, await upload(replicas[(start + i + version) % 3]!, tenant, version));
+        }),
+      );
+    }
+    for (const [tenant, id] of last) {
+      const finished = await followEvents(replicas[0]!.url, tenant, id);
+      expect(finished.deployment.status, `${tenant}: ${finished.lines.join("\n")}`).toBe("succeeded");
+      expect(await servedBody(emulator.origin, "tenants", tenant, "/index.html")).toBe(`<h1>${tenant} v${VERSIONS}</h1>`);
+    }
+
+    const client = new pg.Client({ connectionString: databaseUrl });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ tenant: string; id: string; runner: string; started_at: Date; finished_at: Date; attempts: number }>(
+        "select tenant, id, runner, started_at, finished_at, attempts from platform_deployments where started_at is not null order by tenant, started_at",
+      );
+      const overlaps: string[] = [];
+      for (let i = 1; i < rows.length; i++) {
+        const [before, after] = [rows[i - 1]!, rows[i]!];
+        if (before.tenant === after.tenant && after.started_at < before.finished_at) overlaps.push(`${after.tenant}: ${after.id} started before ${before.id} finished`);
+      }
+      expect(overlaps).toEqual([]);
+      // Each ran once (no crash here), and the work was spread over the replicas.
+      expect(rows.filter((row) => row.attempts !== 1)).toEqual([]);
+      expect(new Set(rows.map((row) => row.runner)).size).toBe(3);
+      const { rows: states } = await client.query<{ status: string; count: string }>("select status, count(*) from platform_deployments group by status");
+      const counts = Object.fromEntries(states.map((row) => [row.status, Number(row.count)]));
+      expect((counts.succeeded ?? 0) + (counts.superseded ?? 0)).toBe(TENANTS.length * VERSIONS);
+    } finally {
+      await client.end();
+    }
+  });
+
+  it("a replica killed in the middle of a deploy: another one finishes it", async () => {
+    emulator.setFaults("upload=latency:6000*1");
+    const [victim, survivor] = [replicas[1]!, replicas[2]!];
+    // Any replica may pick the job up; the one that runs it is killed while it uploads.
+    const id = await upload(victim, "crashy", 1);
+    const stream = await fetch(`${survivor.url}/tenants/crashy/deployments/${id}/events`);
+    const reader = stream.body!.getReader();
+    const decoder = new TextDecoder();
+    let seen = "";
+    while (!/tenants\/crashy: 1 new of 1 file/.test(seen)) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error(`the deploy ended before it uploaded:\n${seen}`);
+      seen += decoder.decode(value, { stream: true });
+    }
+    await reader.cancel().catch(() => {});
+    // Kill the replica that runs it (its id is in the record, and each replica prints its own at start).
+    const client = new pg.Client({ connectionString: databaseUrl });
+    await client.connect();
+    const { rows } = await client.query<{ runner: string }>("select runner from platform_deployments where id = $1", [id]);
+    await client.end();
+    const running = replicas.find((replica) => replica.output().includes(rows[0]!.runner));
+    expect(running).toBeDefined();
+    running!.crash();
+    await running!.exited;
+    emulator.setFaults(undefined);
+
+    const alive = replicas.find((replica) => replica !== running)!;
+    const finished = await followEvents(alive.url, "crashy", id);
+    expect(finished.deployment.status, finished.lines.join("\n")).toBe("succeeded");
+    expect(finished.lines).toContainEqual(expect.stringMatching(/^resuming: replica-\w+ stopped during this deploy/));
+    expect(await servedBody(emulator.origin, "tenants", "crashy", "/index.html")).toBe("<h1>crashy v1</h1>");
+  });
+});
