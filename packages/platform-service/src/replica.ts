@@ -9,9 +9,12 @@
  *   run's Pulumi lock is released, never a live one's).
  */
 import { EventEmitter } from "node:events";
-import { Logger, run, type Runner, type Task, type WorkerEvents } from "graphile-worker";
+import { Logger, makeWorkerUtils, run, type Runner, type Task, type WorkerEvents, type WorkerUtils } from "graphile-worker";
 import type pg from "pg";
 import type { JobKind, JobPayload } from "./queue.ts";
+
+/** How often empty per-tenant queues are dropped. */
+const QUEUE_CLEANUP_MS = 10 * 60_000;
 
 export interface ReplicaOptions {
   pool: pg.Pool;
@@ -31,6 +34,8 @@ export class Replica {
   private runner: Runner | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
   private reaper: NodeJS.Timeout | undefined;
+  private sweeper: NodeJS.Timeout | undefined;
+  private utils: WorkerUtils | undefined;
 
   constructor(options: ReplicaOptions) {
     this.options = options;
@@ -47,6 +52,10 @@ export class Replica {
     await pool.query("insert into platform_replicas (id) values ($1)", [replicaId]);
     this.heartbeat = setInterval(() => void this.beat(), Math.max(100, leaseMs / 6));
     this.reaper = setInterval(() => void this.reap(), Math.max(200, leaseMs / 3));
+    // One queue per tenant leaves a queue row per tenant behind; graphile-worker's cleanup drops the empty ones.
+    this.utils = await makeWorkerUtils({ pgPool: pool });
+    this.sweeper = setInterval(() => void this.utils?.cleanup({ tasks: ["GC_JOB_QUEUES"] }).catch((error: Error) => log(`queue cleanup: ${error.message}`)), QUEUE_CLEANUP_MS);
+    this.sweeper.unref();
     if (concurrency === 0) return;
     const events: WorkerEvents = new EventEmitter() as WorkerEvents;
     // Jobs are locked in the name of the pool (its local queue fetches them) or of a worker: record both, so
@@ -118,6 +127,8 @@ export class Replica {
   async stop(): Promise<void> {
     clearInterval(this.heartbeat);
     clearInterval(this.reaper);
+    clearInterval(this.sweeper);
+    await this.utils?.release();
     await this.runner?.stop();
     await this.options.pool.query("delete from platform_replicas where id = $1", [this.options.replicaId]).catch(() => {});
   }
