@@ -2,7 +2,7 @@
  * The calls other processes made on the same API token, so that separate processes pace themselves as one.
  *
  * Cloudflare counts 1,200 calls per 5 minutes per token, and past that blocks *every* call of the token for five
- * minutes (doc §15.1). One process paces itself with its RequestBudget, but a budget that lives in one process knows
+ * minutes (docs/cloudflare-api.md §15.1). One process paces itself with its RequestBudget, but a budget that lives in one process knows
  * nothing of the next: a `pulumi refresh` right after a `pulumi up` that used the window starts as if the window were
  * empty, and the platform service runs one provider process per tenant stack, several at once. The `Ratelimit` header
  * arrives only with the first answer — too late when that first call is the one over the limit.

@@ -134,7 +134,7 @@ export interface ApiResponse<T> {
 }
 
 const DEFAULT_CONNECTIONS = 8;
-/** "If you exceed this limit, all API calls for the next five minutes will be blocked" (doc §15.1): a 429 without Retry-After. */
+/** "If you exceed this limit, all API calls for the next five minutes will be blocked" (docs/cloudflare-api.md §15.1): a 429 without Retry-After. */
 export const RATE_LIMIT_BLOCK_MS = 5 * 60_000;
 /**
  * A server that answered 429 with `Retry-After: 0` forever would otherwise be retried forever: a request gives up
@@ -320,7 +320,7 @@ export class CloudflareClient {
     const bearer = typeof req.auth === "object" ? req.auth.bearer : undefined;
     const path = this.fullPath(req.path, req.query);
     const jsonBody = req.json !== undefined ? JSON.stringify(req.json) : undefined;
-    // Upload calls carry the session JWT, not the token; whether Cloudflare counts them is undocumented (doc §15.1).
+    // Upload calls carry the session JWT, not the token; whether Cloudflare counts them is undocumented (docs/cloudflare-api.md §15.1).
     const counted = bearer === undefined || this.budget.countsUploadCalls;
     const onWait = oncePerWait(req.onBudgetWait ?? currentRequestObserver()?.onBudgetWait ?? this.onBudgetWait);
     const onRetry = req.onRetry ?? this.onRetry;
@@ -403,7 +403,7 @@ export class CloudflareClient {
       } else {
         delayMs = backoffDelayMs(attempt, policy);
       }
-      // Wrangler's patience with Cloudflare's edge timeout (doc §6): 5 s, 10 s, 20 s… on top of the backoff.
+      // Wrangler's patience with Cloudflare's edge timeout (docs/cloudflare-api.md §6): 5 s, 10 s, 20 s… on top of the backoff.
       if (gateway) delayMs += gatewayDelayMs(gatewayErrors, policy);
       retryEvent(delayMs, !free);
       await sleep(delayMs, req.signal);

@@ -1,5 +1,5 @@
 /**
- * Cloudflare's rate-limit answer headers (doc §15.1; the IETF RateLimit header fields draft):
+ * Cloudflare's rate-limit answer headers (docs/cloudflare-api.md §15.1; the IETF RateLimit header fields draft):
  *   Ratelimit: "default";r=<remaining>;t=<seconds until the window resets>
  *   Ratelimit-Policy: "burst";q=<quota>;w=<window seconds>
  * Pure and forgiving: an absent header, an item without the needed parameters or a malformed value yields

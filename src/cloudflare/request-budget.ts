@@ -1,6 +1,6 @@
 /**
  * Paces API calls so Cloudflare's budget is never exceeded: 1,200 calls per 5 minutes per token, cumulative over
- * everything that uses the token, and past it every call is refused with 429 for five minutes (doc §15.1).
+ * everything that uses the token, and past it every call is refused with 429 for five minutes (docs/cloudflare-api.md §15.1).
  *
  * - A sliding-window log: the start time of every call; a call goes only when fewer than `limit − reserve` calls
  *   started in the last `window` (and fewer than `perSecond` in the last second).

@@ -10,7 +10,7 @@ export interface RetryPolicy {
    * governed by the transport's rateLimitMaxWaitMs instead: a rate limit is waited out, see client.ts.)
    */
   maxRetryAfterMs: number;
-  /** Extra wait after the n-th 524 of a request: gatewayDelayMs·2^(n−1), on top of the backoff (wrangler, doc §6). */
+  /** Extra wait after the n-th 524 of a request: gatewayDelayMs·2^(n−1), on top of the backoff (wrangler, docs/cloudflare-api.md §6). */
   gatewayDelayMs: number;
   /** That many 524s of a request do not use up an attempt (wrangler: the first 4). */
   freeGatewayRetries: number;

@@ -1,5 +1,5 @@
 /**
- * Result shapes of the calls the deploy flow makes (doc §7, §8). Loose objects: Cloudflare adds fields
+ * Result shapes of the calls the deploy flow makes (docs/cloudflare-api.md §7, §8). Loose objects: Cloudflare adds fields
  * often, and an unknown field must never fail a deploy; only what we read is checked.
  */
 import { z } from "zod";
@@ -46,7 +46,7 @@ export const scriptObjectSchema = z.looseObject({
 export type ScriptObject = z.infer<typeof scriptObjectSchema>;
 
 /**
- * Answer of the script PUT (SDK `ScriptUpdateResponse`, doc §15.3): `startup_time_ms` is the only field the schema
+ * Answer of the script PUT (SDK `ScriptUpdateResponse`, docs/cloudflare-api.md §15.3): `startup_time_ms` is the only field the schema
  * requires; `id`, `etag`, `has_assets`, `created_on`, `modified_on` are optional. A deploy Cloudflare applied must not
  * fail because one is missing, so the deploy flow reads the script back instead (src/deploy/script.ts).
  */

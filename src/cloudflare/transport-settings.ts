@@ -14,7 +14,7 @@ import { parseDurationMs } from "./durations.js";
 export type BudgetReserve = { calls: number } | { percent: number };
 
 export interface BudgetSettings {
-  /** Calls allowed in any `windowMs` (Cloudflare: 1,200 per 5 minutes per user/token, doc §15.1). */
+  /** Calls allowed in any `windowMs` (Cloudflare: 1,200 per 5 minutes per user/token, docs/cloudflare-api.md §15.1). */
   limit: number;
   windowMs: number;
   reserve: BudgetReserve;

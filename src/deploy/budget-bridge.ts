@@ -1,7 +1,7 @@
 /**
  * The API budget across a thread boundary. A worker thread has its own instances of every module, so a client made
  * there would get its own RequestBudget from budget-registry.ts — a second budget for the same token, and the pair
- * could send twice what Cloudflare allows (doc §15.1: 1,200 calls per 5 minutes per token, then a five-minute
+ * could send twice what Cloudflare allows (docs/cloudflare-api.md §15.1: 1,200 calls per 5 minutes per token, then a five-minute
  * block). Instead the thread's client gets a RemoteBudget, which asks the parent thread's budget for every call over
  * the deploy's MessagePort:
  *

@@ -224,7 +224,7 @@ async function keepAssetsDeploy(
 
 /**
  * The script as the state records it. The PUT answer's fields beyond `startup_time_ms` are optional in Cloudflare's
- * schema (doc §15.3); when one is missing the upload was still applied, so read the script instead of failing.
+ * schema (docs/cloudflare-api.md §15.3); when one is missing the upload was still applied, so read the script instead of failing.
  */
 async function describeApplied(client: CloudflareClient, target: ScriptTarget, answer: ScriptResult): Promise<LiveScript> {
   if (isCompleteAnswer(answer)) return toScriptInfo(answer, target.scriptName);

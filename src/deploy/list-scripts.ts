@@ -4,7 +4,7 @@ import { NamespaceNotFoundError } from "./observe.js";
 import { credentialAdvice, DeployError } from "./errors.js";
 
 /**
- * One item of `GET …/dispatch/namespaces/{ns}/scripts` (doc §8, §15.1). Cloudflare's examples read only `id`,
+ * One item of `GET …/dispatch/namespaces/{ns}/scripts` (docs/cloudflare-api.md §8, §15.1). Cloudflare's examples read only `id`,
  * `created_on` and `modified_on`; richer items (etag, tags) are used when present.
  */
 const listedScriptSchema = z.looseObject({
@@ -26,7 +26,7 @@ export interface ListedScript {
   tags?: string[];
 }
 
-/** Cloudflare's most per page (doc §15.1): one call observes up to 1,000 scripts. */
+/** Cloudflare's most per page (docs/cloudflare-api.md §15.1): one call observes up to 1,000 scripts. */
 export const LIST_PAGE_SIZE = 1000;
 
 /** Every script of a dispatch namespace, by name, in ceil(n / 1,000) calls. */
@@ -35,7 +35,7 @@ export async function listNamespaceScripts(client: CloudflareClient, accountId: 
 }
 
 export interface ListScriptsOptions {
-  /** Cloudflare's server-side filter (`?tags=<tag>:yes,<other>:no`, doc §16.1); unset lists every script. */
+  /** Cloudflare's server-side filter (`?tags=<tag>:yes,<other>:no`, docs/cloudflare-api.md §16.1); unset lists every script. */
   tags?: string;
   /** Asked before each page; false stops the listing there (what was listed so far comes back, `complete: false`). */
   mayContinue?: () => boolean;

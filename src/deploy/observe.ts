@@ -18,7 +18,7 @@ const accountScriptListSchema = z.array(scriptObjectSchema);
 /**
  * The error codes that mean "this script does not exist": 10007 ("This Worker does not exist on your account") on
  * most routes, 10092 on the dispatch-namespace script GET (wrangler's `suppressNotFoundError` treats exactly these as
- * "new Worker"; doc §7.1, §15.3). Every other 404 — a missing namespace, a route the token cannot reach — is NOT a
+ * "new Worker"; docs/cloudflare-api.md §7.1, §15.3). Every other 404 — a missing namespace, a route the token cannot reach — is NOT a
  * missing script, and deciding otherwise is how a refresh would silently drop live sites from state.
  */
 export const SCRIPT_NOT_FOUND_CODES: readonly number[] = [10007, 10092];

@@ -27,7 +27,7 @@ export type OrphanDeleteDecision = { kind: "delete" } | { kind: "gone" } | { kin
 
 /**
  * Delete an orphan only if it is still exactly what the listing showed: the same `modified_on` (every upload changes
- * it, doc §15.3) and still this stack's owner tag. Anything else means someone deployed it since — a stack that now
+ * it, docs/cloudflare-api.md §15.3) and still this stack's owner tag. Anything else means someone deployed it since — a stack that now
  * declares it again, another stack that adopted it, a person — and deleting it would take a live site down.
  */
 export function decideOrphanDelete(orphan: Orphan, live: LiveScript | undefined, owner: string): OrphanDeleteDecision {

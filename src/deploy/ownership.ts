@@ -4,7 +4,7 @@
  * The owner marker is one reserved script tag, `wfp-owner=<project>/<stack>`, stored by Cloudflare with the script
  * (sent in the PUT metadata, read back from the script GET). Scripts carry at most 8 tags, so 7 remain for the user
  * (src/rules/tags.ts).
- * Together with `modified_on` — which changes on every upload (doc §15.3) — it answers the two questions a
+ * Together with `modified_on` — which changes on every upload (docs/cloudflare-api.md §15.3) — it answers the two questions a
  * refactor raises:
  * - create: does the script already exist, and is it this stack's? (a rename or move within a stack is a create of
  *   the new URN over the same script; another stack's or a hand-deployed script is only taken over on request);

@@ -4,7 +4,7 @@ import { FormData } from "undici";
 import type { BuiltManifest } from "../manifest/index.js";
 import { isHashedFolder, isKeptAssets, type AssetConfig, type DeployAssets, type DeployRequest, type WorkerModule } from "./types.js";
 
-/** Part types Cloudflare uses to tell module kinds apart (an ES module must be `+module`); doc §7.4. */
+/** Part types Cloudflare uses to tell module kinds apart (an ES module must be `+module`); docs/cloudflare-api.md §7.4. */
 const MODULE_CONTENT_TYPES: Record<string, string> = {
   ".js": "application/javascript+module",
   ".mjs": "application/javascript+module",
@@ -59,7 +59,7 @@ export function assetConfigMetadata(config: AssetConfig | undefined, assets: Dep
 /**
  * The `metadata` part of the script PUT. An assets-only worker carries no module, binding or main_module. Uploaded
  * files are attached by the completion JWT; kept ones by `keep_assets: true` and no JWT (an explicit upload would win
- * over it, doc §16.1), with the asset config sent again either way, since the PUT replaces it.
+ * over it, docs/cloudflare-api.md §16.1), with the asset config sent again either way, since the PUT replaces it.
  */
 export function scriptMetadata(request: DeployRequest, completionJwt: string | undefined): Record<string, unknown> {
   const config = assetConfigMetadata(request.assetConfig, request.assets);

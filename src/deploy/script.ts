@@ -28,7 +28,7 @@ export function toScriptInfo(result: ScriptObject, fallbackId: string, timestamp
   };
 }
 
-/** Whether a PUT answer carries everything the state records; the schema makes all of it optional (doc §15.3). */
+/** Whether a PUT answer carries everything the state records; the schema makes all of it optional (docs/cloudflare-api.md §15.3). */
 export function isCompleteAnswer(result: ScriptObject): boolean {
   return result.id !== undefined && result.etag !== undefined && result.modified_on !== undefined && result.has_assets !== undefined;
 }

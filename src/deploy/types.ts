@@ -39,7 +39,7 @@ export interface WorkerSpec {
 }
 
 /**
- * In place of a manifest: keep the files of the script's live version (Cloudflare's `keep_assets`, doc §7.4, §16.1),
+ * In place of a manifest: keep the files of the script's live version (Cloudflare's `keep_assets`, docs/cloudflare-api.md §7.4, §16.1),
  * for an update that changes only worker code, bindings, settings or the asset config. The deploy then opens no
  * upload session and reads no file: it is one script PUT, which re-sends the asset config (the PUT replaces it).
  * Only right when the live version's files are the ones wanted — the caller knows that (the provider compares the

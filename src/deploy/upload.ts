@@ -22,7 +22,7 @@ const GATEWAY_STATUSES = new Set([502, 503, 504, 524]);
 /**
  * Buckets in flight for one deploy. A gateway error or a timeout (no bytes moved for the idle timeout: the link
  * cannot carry several ~50 MiB buckets at once) drops it to 1 for the rest of the deploy, renewed sessions
- * included, as wrangler does after a 524 (doc §6).
+ * included, as wrangler does after a 524 (docs/cloudflare-api.md §6).
  */
 export class UploadConcurrency {
   #limit: number;

@@ -1,8 +1,8 @@
 /**
  * Cloudflare's v4 API envelope and the error codes the emulator answers with.
  *
- * Codes marked "real" are ones Cloudflare is known to send for the same situation (see §7.1 and §15.3 of
- * cloudflare-assets-api.md in the steering repo's shared/docs, ../shared/docs/ from this repo); the others are
+ * Codes marked "real" are ones Cloudflare is known to send for the same situation (see
+ * docs/cloudflare-api.md §7.1 and §15.3); the others are
  * invented because no source records Cloudflare's code.
  * Clients should decide on the HTTP status (and a JWT's `exp`), not on these numbers.
  */
@@ -18,7 +18,7 @@ export const ErrorCode = {
   scriptValidation: 10021,
   /**
    * real: "script not found" on the dispatch-namespace script GET. wrangler's `deploy --dispatch-namespace` treats
-   * only this code there as "the Worker is new" (cloudflare-assets-api.md §15.3); any other code aborts its first deploy.
+   * only this code there as "the Worker is new" (docs/cloudflare-api.md §15.3); any other code aborts its first deploy.
    */
   namespaceScriptNotFound: 10092,
   /** real: legacy environment / service not found (wrangler's services GET for a new Worker). */

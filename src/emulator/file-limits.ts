@@ -1,5 +1,5 @@
 /**
- * How many files one Worker version may have, per case (cloudflare-assets-api.md §15.2, §16.1): 100,000 on the Workers
+ * How many files one Worker version may have, per case (docs/cloudflare-api.md §15.2, §16.1): 100,000 on the Workers
  * Paid plan and for Workers for Platforms, 20,000 on the Free plan. A user worker in a dispatch namespace is always on a
  * paid plan; an account-level script follows the account's plan, which the emulator takes as an option (`accountPlan`).
  */

@@ -73,7 +73,7 @@ export class JwtIssuer {
     }
     if (claims.rateKey !== undefined) payload.rk = claims.rateKey;
     if (perFile) {
-      // The claims wrangler reads to switch to one request per file (cloudflare-assets-api.md §6.1).
+      // The claims wrangler reads to switch to one request per file (docs/cloudflare-api.md §6.1).
       payload.wrangler_single_asset_uploads = true;
       payload.edge_kv_upload_concurrency = perFile.concurrency;
     }

@@ -1,7 +1,7 @@
 import { badRequest } from "./envelope.js";
 
 /**
- * Cursor pagination for the namespace script list (`?limit=≤1000&cursor=`, cloudflare-assets-api.md §8, §15.1). Items are ordered by
+ * Cursor pagination for the namespace script list (`?limit=≤1000&cursor=`, docs/cloudflare-api.md §8, §15.1). Items are ordered by
  * name; the cursor is an opaque token naming the last item of the previous page, so pages stay consistent while
  * scripts are added or removed between calls. `result_info` follows Cloudflare's cursor-paginated lists (KV keys):
  * `{count, cursor}`, where `cursor` is `""` on the last page.

@@ -4,7 +4,7 @@ import { Transform, type TransformCallback } from "node:stream";
  * Reads each multipart part's header block as the bytes stream past, without changing them. busboy (which parses
  * the bodies) reports a part's media type as `type/subtype` only and says `text/plain` for a part that sent no
  * Content-Type at all; Cloudflare stores the part's Content-Type header as sent (`text/html; charset=utf-8`,
- * cloudflare-assets-api.md §3/§7.3) and serves a file uploaded without one without one. This tap recovers exactly what was sent.
+ * docs/cloudflare-api.md §3/§7.3) and serves a file uploaded without one without one. This tap recovers exactly what was sent.
  *
  * It looks for the delimiter `CRLF--boundary` (the body can never contain it, RFC 2046 §5.1.1), then collects the
  * header lines up to the blank line. Only parts whose Content-Disposition is `form-data` are recorded, in order,

@@ -1,5 +1,5 @@
 /**
- * Cloudflare's global API rate limit (§15.1 of cloudflare-assets-api.md in the steering repo's shared/docs;
+ * Cloudflare's global API rate limit (docs/cloudflare-api.md §15.1;
  * developers.cloudflare.com/fundamentals/api/reference/limits): 1,200 requests per 5 minutes per user/token, and
  * past that "all API calls for the next five minutes will be blocked" with HTTP 429. REST answers carry
  * `Ratelimit: "default";r=<remaining>;t=<seconds until the window resets>` and

@@ -2,7 +2,7 @@ import type { ScriptRecord } from "./store/state.js";
 
 /**
  * The JSON shapes the script routes answer with, each written against the official `cloudflare` SDK 7.3.0 type
- * named on it (generated from Cloudflare's OpenAPI spec; §15.3 of ../shared/docs/cloudflare-assets-api.md, the steering repo's shared/docs).
+ * named on it (generated from Cloudflare's OpenAPI spec; docs/cloudflare-api.md §15.3).
  * Optional fields the emulator has no value for are omitted, never sent empty: `placement: {}` is not a valid
  * value, and a client must not come to rely on a field Cloudflare may not send. test/contract/sdk-contract.test.ts
  * validates every answer against strict schemas of those types.
@@ -69,7 +69,7 @@ export function namespaceScriptAnswer(record: ScriptRecord, namespace: string): 
 
 /**
  * An item of `GET …/dispatch/namespaces/{ns}/scripts` (not in the SDK). Cloudflare's docs show only `id`,
- * `created_on` and `modified_on` per item (cloudflare-assets-api.md §8, §15.1), so that is all the emulator answers: a client that
+ * `created_on` and `modified_on` per item (docs/cloudflare-api.md §8, §15.1), so that is all the emulator answers: a client that
  * wants more must read the script itself, and one that relies on more fails here before it fails on Cloudflare.
  */
 export function namespaceListItem(record: ScriptRecord): Json {
@@ -152,7 +152,7 @@ function redactBinding(binding: Record<string, unknown>): Record<string, unknown
   return binding;
 }
 
-/** A placement is valid only with `mode`, `region`, `hostname`, `host` or `target` (cloudflare-assets-api.md §15.3); anything else is omitted. */
+/** A placement is valid only with `mode`, `region`, `hostname`, `host` or `target` (docs/cloudflare-api.md §15.3); anything else is omitted. */
 function validPlacement(value: unknown): Json | undefined {
   if (!isObject(value)) return undefined;
   return ["mode", "region", "hostname", "host", "target"].some((k) => value[k] !== undefined) ? value : undefined;

@@ -77,7 +77,7 @@ export function parseWorkerMetadata(text: string | undefined): WorkerMetadata {
 
 /**
  * Module part content types the API accepts (SDK `ScriptUpdateParams`, Cloudflare's multipart upload docs;
- * cloudflare-assets-api.md §7.4, §15.3). `application/json` is not among them: Cloudflare has no JSON module type, so a client must send JSON data
+ * docs/cloudflare-api.md §7.4, §15.3). `application/json` is not among them: Cloudflare has no JSON module type, so a client must send JSON data
  * as an ES module (`export default {…}`), as `text/plain` (and parse it), or bundle it into its JavaScript as
  * wrangler does. Parameters (`; charset=utf-8`) are allowed and ignored.
  */
@@ -103,7 +103,7 @@ export interface UploadedPart {
 
 /**
  * Checks that hold whatever the assets turn out to be (run before the completion JWT is looked at). Modules are
- * named by their part's *filename*, which is what `main_module` refers to (cloudflare-assets-api.md §15.3);
+ * named by their part's *filename*, which is what `main_module` refers to (docs/cloudflare-api.md §15.3);
  * `body_part` names a part by its field name (or filename). Returns the resolved entry point.
  */
 export function validateScriptShape(metadata: WorkerMetadata, parts: UploadedPart[]): { mainModule?: string; bodyPart?: string } {
@@ -198,7 +198,7 @@ export function buildScriptVersion(input: ScriptVersionInput): ScriptRecord {
     assetConfig: { ...(metadata.assets?.config ?? {}) },
     bindings,
     compatibilityFlags: metadata.compatibility_flags ?? [],
-    // Sent tags replace the previous ones (`[]` clears them); omitted tags are kept (cloudflare-assets-api.md §7.4 "tags").
+    // Sent tags replace the previous ones (`[]` clears them); omitted tags are kept (docs/cloudflare-api.md §7.4 "tags").
     tags: metadata.tags ?? previous?.tags ?? [],
     usageModel: metadata.usage_model ?? "standard",
     settings,
@@ -229,7 +229,7 @@ function monotonicTimestamp(now: Date, previous: string | undefined): string {
 }
 
 /**
- * Cloudflare documents `etag` as "Hashed script content" (cloudflare-assets-api.md §15.3): it covers the code — modules (names, types,
+ * Cloudflare documents `etag` as "Hashed script content" (docs/cloudflare-api.md §15.3): it covers the code — modules (names, types,
  * contents), the entry point, bindings and compatibility date/flags — and NOT the assets, the asset config or the
  * tags. An assets-only redeploy therefore keeps the etag; `modified_on` is what changes on every upload.
  */

@@ -1,5 +1,5 @@
 /**
- * The provider's work, loaded by the thin serialized provider (src/provider.ts) inside each method, so nothing here
+ * The provider's work, loaded by the thin serialized provider (src/provider/shell.ts) inside each method, so nothing here
  * is captured into Pulumi state. The serialized methods pass their arguments straight through; everything they do
  * lives here, where it is tested without the engine: pure decisions in plan.ts, I/O in lifecycle.ts.
  */

@@ -3,7 +3,7 @@
  *
  * Every `UserWorkerAssets` of a stack runs in one dynamic-provider process. A refresh calls read() once per resource,
  * and a cold `up` calls create() once per resource; asking Cloudflare about each script separately costs one call per
- * tenant, which at 1,200 calls per 5 minutes (doc §15.1) is what a fleet cannot afford. One namespace list (up to 1,000
+ * tenant, which at 1,200 calls per 5 minutes (docs/cloudflare-api.md §15.1) is what a fleet cannot afford. One namespace list (up to 1,000
  * scripts per call, with `modified_on`) answers "does it exist, and has it changed since we last looked?" for all of
  * them; only scripts that did change are read one by one.
  *

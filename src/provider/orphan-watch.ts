@@ -10,7 +10,7 @@
  * outputs — the names declared at the last update that got this far (it depends on every tenant, so it is written
  * after they are). Scripts named there or in the program are not orphans.
  *
- * The namespace snapshot (namespace-snapshots.ts) does not fit: list items carry no tags (doc §8), so only the
+ * The namespace snapshot (namespace-snapshots.ts) does not fit: list items carry no tags (docs/cloudflare-api.md §8), so only the
  * server-side `?tags=` filter tells which scripts are the stack's.
  */
 import { z } from "zod";

@@ -77,7 +77,7 @@ export interface DiffDecision {
  * which keeps state lean. Unknown values (preview) count as changed.
  *
  * Out-of-band changes show as a difference between what this resource deployed and what refresh last observed:
- * `etag` is a hash of the script *content* only (doc §15.3), so an assets-only redeploy keeps it; `modified_on`
+ * `etag` is a hash of the script *content* only (docs/cloudflare-api.md §15.3), so an assets-only redeploy keeps it; `modified_on`
  * changes on every upload, so both are compared.
  */
 export function diff(olds: Partial<ProviderOutputs>, news: Record<string, unknown>): DiffDecision {

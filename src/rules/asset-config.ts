@@ -1,6 +1,6 @@
 import { z } from "zod";
 
-/** `assets.config.html_handling` (doc §7.4; SDK `Metadata.Assets.Config`). Cloudflare's default: auto-trailing-slash. */
+/** `assets.config.html_handling` (docs/cloudflare-api.md §7.4; SDK `Metadata.Assets.Config`). Cloudflare's default: auto-trailing-slash. */
 export const HTML_HANDLING_VALUES = ["auto-trailing-slash", "force-trailing-slash", "drop-trailing-slash", "none"] as const;
 /** `assets.config.not_found_handling`. Cloudflare's default: none. */
 export const NOT_FOUND_HANDLING_VALUES = ["none", "404-page", "single-page-application"] as const;
@@ -15,7 +15,7 @@ function unknownOption(property: string, allowed: readonly string[]) {
 
 /**
  * `run_worker_first`: `true`/`false`, or route rules starting with "/" or "!/" (negative rules win). A list needs at
- * least one positive rule — the schema says "at least one non-negative rule must be provided" (doc §15.3).
+ * least one positive rule — the schema says "at least one non-negative rule must be provided" (docs/cloudflare-api.md §15.3).
  */
 export const runWorkerFirstSchema = z.union([
   z.boolean(),

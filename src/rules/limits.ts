@@ -3,8 +3,8 @@ import { z } from "zod";
 /** Cloudflare rejects larger assets; wrangler checks `size > MAX` client-side, so exactly 25 MiB is allowed. */
 export const MAX_ASSET_SIZE = 25 * 1024 * 1024;
 /**
- * Files per Worker version on the Workers Paid plan and for Workers for Platforms since September 2025 (doc §15.2,
- * §16.1): the most Cloudflare accepts, and the default. A user worker in a dispatch namespace is always on a paid plan.
+ * Files per Worker version on the Workers Paid plan and for Workers for Platforms since September 2025
+ * (docs/cloudflare-api.md §15.2, §16.1): the most Cloudflare accepts, and the default. A user worker in a dispatch namespace is always on a paid plan.
  */
 export const MAX_FILES_LIMIT = 100_000;
 /** The default `maxFiles`: Cloudflare's own limit, so the largest sites a platform hosts are never refused here first. */

@@ -1,6 +1,6 @@
 import { z } from "zod";
 
-/** Cloudflare accepts at most 8 tags per script (Workers for Platforms limits, doc §15.1). */
+/** Cloudflare accepts at most 8 tags per script (Workers for Platforms limits, docs/cloudflare-api.md §15.1). */
 export const MAX_TAGS = 8;
 /** The owner marker this package sets on every script it deploys (src/deploy/ownership.ts). */
 export const OWNER_TAG_PREFIX = "wfp-owner=";

@@ -42,7 +42,7 @@ export function checkWorkerSettings(
 }
 
 /**
- * Module part content types Cloudflare's schema lists (doc §7.4, §15.3). `application/json` is not among them: a
+ * Module part content types Cloudflare's schema lists (docs/cloudflare-api.md §7.4, §15.3). `application/json` is not among them: a
  * `.json` module is sent as an ES module whose default export is the JSON (src/deploy/script-form.ts).
  */
 export const MODULE_CONTENT_TYPES = [

@@ -40,7 +40,7 @@ describe("scriptResultSchema", () => {
   };
   it("keeps unknown fields and requires only what the schema promises (startup_time_ms)", () => {
     expect(scriptResultSchema.parse(answer)).toEqual(answer);
-    // id, etag, has_assets, created_on, modified_on are optional in Cloudflare's schema (doc §15.3): the deploy reads
+    // id, etag, has_assets, created_on, modified_on are optional in Cloudflare's schema (docs/cloudflare-api.md §15.3): the deploy reads
     // the script back when one is missing, rather than failing a deploy that was applied.
     expect(scriptResultSchema.safeParse({ startup_time_ms: 3 }).success).toBe(true);
     expect(scriptResultSchema.safeParse({ id: "x", etag: "e" }).success).toBe(false);

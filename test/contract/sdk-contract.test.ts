@@ -46,7 +46,7 @@ afterAll(() => emu?.close());
 
 /**
  * Uploads every bucket with the SDK's `workers.assets.upload.create`, authenticated by the session's upload JWT
- * (per-call `Authorization` header, cloudflare-assets-api.md §7.3); returns the completion JWT.
+ * (per-call `Authorization` header, docs/cloudflare-api.md §7.3); returns the completion JWT.
  */
 async function uploadBuckets(session: { jwt?: string; buckets?: string[][] }): Promise<string> {
   const byHash = new Map(Object.values(ASSETS).map((a) => [a.hash, a]));
@@ -61,7 +61,7 @@ async function uploadBuckets(session: { jwt?: string; buckets?: string[][] }): P
 }
 
 /**
- * The SDK's `scripts.update` cannot upload as typed (cloudflare-typescript #2799, cloudflare-assets-api.md §15.3): it forces
+ * The SDK's `scripts.update` cannot upload as typed (cloudflare-typescript #2799, docs/cloudflare-api.md §15.3): it forces
  * `Content-Type: application/javascript` onto a multipart body and bracket-encodes an object `metadata`
  * (`metadata[main_module]`). The SDK's bug, worked around as the doc says: metadata as a JSON *file* part, each
  * module under its filename, and `headers: {"Content-Type": null}` so fetch sets the multipart boundary itself.

@@ -1,6 +1,6 @@
 /**
  * Strict runtime schemas of the official `cloudflare` SDK 7.3.0 response types (generated from Cloudflare's
- * OpenAPI spec; §15.3 of cloudflare-assets-api.md in the steering repo's shared/docs), written by hand from the
+ * OpenAPI spec; docs/cloudflare-api.md §15.3), written by hand from the
  * SDK's .d.ts files. "Strict" both ways: an extra field fails (`.strict()`), and so does a missing required one.
  * Each schema covers the fields the emulator may send; fields it never sends (e.g. `exports`, `cache_options`) are
  * left out, so sending one fails too until it is modelled here.
@@ -159,7 +159,7 @@ export const putAnswerSchema = scriptUpdateSchema.extend({ deployment_id: z.stri
 
 /**
  * An item of the namespace script list (`GET …/dispatch/namespaces/{ns}/scripts`, not in the SDK): Cloudflare's
- * docs show `id`, `created_on`, `modified_on` (cloudflare-assets-api.md §8, §15.1) — a subset of `workers.Script`.
+ * docs show `id`, `created_on`, `modified_on` (docs/cloudflare-api.md §8, §15.1) — a subset of `workers.Script`.
  */
 export const namespaceListItemSchema = z.object({ id: z.string(), created_on: z.string(), modified_on: z.string() }).strict();
 conforms<z.infer<typeof namespaceListItemSchema>, WorkersScript>();
@@ -228,7 +228,7 @@ export const tagDeleteSchema = z.null();
 conforms<z.infer<typeof tagDeleteSchema>, TagDeleteResponse | null>();
 
 /**
- * Routes Cloudflare documents (its tags page; cloudflare-assets-api.md §16.1) but SDK 7.3.0 has no method for —
+ * Routes Cloudflare documents (its tags page; docs/cloudflare-api.md §16.1) but SDK 7.3.0 has no method for —
  * `PUT …/scripts/{s}/tags/{tag}` and `DELETE …/scripts?tags=` — read through the SDK's generic calls as a whole
  * envelope. Their `result` is `null`, like their siblings' in the SDK (`tags.delete`, `scripts.delete`).
  */

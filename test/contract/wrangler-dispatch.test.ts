@@ -2,11 +2,11 @@
  * Cloudflare's own client against the emulator: the pinned wrangler deploys brand-new scripts into a dispatch
  * namespace (`wrangler deploy --dispatch-namespace`), assets-only and with a module + ASSETS binding; the emulator
  * then serves them; and `wfp-assets deploy` of the same folder uploads nothing, because both clients hash alike
- * and the namespace already stores every file (hash interop, §2 and §4 of cloudflare-assets-api.md in the
- * steering repo's shared/docs).
+ * and the namespace already stores every file (hash interop,
+ * docs/cloudflare-api.md §2 and §4).
  *
  * Before the emulator answered 10092 on the namespace script GET, wrangler aborted the first deploy of a new name
- * (cloudflare-assets-api.md §15.3). Needs dist/ (`npm run build`) for the wfp-assets CLI.
+ * (docs/cloudflare-api.md §15.3). Needs dist/ (`npm run build`) for the wfp-assets CLI.
  */
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -72,7 +72,7 @@ describe("wrangler deploy --dispatch-namespace", () => {
     expect(home.body).toBe(FILES["index.html"]);
     expect(home.headers["content-type"]).toBe("text/html; charset=utf-8");
     expect((await siteGet(emu, `wr-static.${NS}.localhost`, "/css/site.css")).headers["content-type"]).toBe("text/css; charset=utf-8");
-    // wrangler sends application/null for an unknown extension: served without a Content-Type (cloudflare-assets-api.md §3).
+    // wrangler sends application/null for an unknown extension: served without a Content-Type (docs/cloudflare-api.md §3).
     const unknown = await siteGet(emu, `wr-static.${NS}.localhost`, "/notes.greg");
     expect(unknown.body).toBe(FILES["notes.greg"]);
     expect(unknown.headers["content-type"]).toBeUndefined();

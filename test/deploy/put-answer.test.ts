@@ -1,5 +1,5 @@
 /**
- * A script PUT answer is parsed as Cloudflare's schema promises (only `startup_time_ms` required, doc §15.3): a deploy
+ * A script PUT answer is parsed as Cloudflare's schema promises (only `startup_time_ms` required, docs/cloudflare-api.md §15.3): a deploy
  * Cloudflare applied never fails because `id`, `etag`, `has_assets`, `created_on` or `modified_on` is missing — the
  * deploy reads the script back instead.
  */

@@ -209,7 +209,7 @@ describe("drift, bindings and a vanished namespace", { timeout: 300_000 }, () =>
     const before = await liveScript("drifty");
     await deployByHand("drifty", { "index.html": "<h1>changed out of band</h1>" }, p.root);
     const after = await liveScript("drifty");
-    expect(after.etag).toBe(before.etag); // etag hashes script content only (doc §15.3); assets changed
+    expect(after.etag).toBe(before.etag); // etag hashes script content only (docs/cloudflare-api.md §15.3); assets changed
     expect(after.modified_on).not.toBe(before.modified_on);
     expect(await served("drifty")).toBe("<h1>changed out of band</h1>");
 

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { RunningEmulator } from "../../src/emulator/index.js";
 import { ACCOUNT, TOKEN, TestClient, asset, manifestOf, start } from "./helpers.js";
 
-/** Cloudflare's API rate limit (cloudflare-assets-api.md §15.1) with small numbers: 10 calls per 2 s per token, then a 3 s block. */
+/** Cloudflare's API rate limit (docs/cloudflare-api.md §15.1) with small numbers: 10 calls per 2 s per token, then a 3 s block. */
 
 let emu: RunningEmulator | undefined;
 afterEach(async () => {

@@ -15,7 +15,7 @@ afterAll(() => emu.close());
 const worker = [{ name: "index.js", content: WORKER_JS }];
 const site = (tag: string) => ({ "/index.html": asset(`<h1>${tag}</h1>`, "html", "text/html; charset=utf-8") });
 
-describe("answer shapes (SDK types, cloudflare-assets-api.md §15.3)", () => {
+describe("answer shapes (SDK types, docs/cloudflare-api.md §15.3)", () => {
   it("PUT answers carry startup_time_ms, entry_point and deployment_id; GET and list do not; placement is omitted when unset", async () => {
     const put = await client.putScript(NS, "shape", { main_module: "index.js", compatibility_date: "2025-06-01" }, worker);
     expect(put.status).toBe(200);

@@ -5,7 +5,7 @@ import { hash as blake3 } from "blake3-wasm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AssetHasher, assetExtension, HASH_CHUNK_SIZE, hashAssetBytes, hashAssetFile } from "../../src/manifest/index.js";
 
-// Every vector of docs §2.2 (blake3-wasm 2.1.5 over the fixtures of wrangler's assets.test.ts).
+// Every vector of docs/cloudflare-api.md §2.2 (blake3-wasm 2.1.5 over the fixtures of wrangler's assets.test.ts).
 const vectors: Array<[content: string, extension: string, hash: string]> = [
   ["Content of file-1", "txt", "0de3dd5df907418e9730fd2bd747bd5e"],
   ["Content of file-2", "txt", "7574a8cd3094a050388ac9663af1c1d6"],

@@ -66,7 +66,7 @@ export async function putScript(core: EmulatorCore, ctx: RequestContext): Promis
       for await (const chunk of part.body) yield typeof chunk === "string" ? Buffer.from(chunk, "utf8") : chunk;
     })();
     const { sha, size } = await core.objects.putStream(bytes, maxRequestBytes, () => new ApiError(413, ErrorCode.requestTooLarge, `Module "${part.name}" is too large.`));
-    // A module is named by its part's filename (what main_module refers to, cloudflare-assets-api.md §15.3),
+    // A module is named by its part's filename (what main_module refers to, docs/cloudflare-api.md §15.3),
     // else by its field name; its type is the part's Content-Type header as sent.
     parts.push({ field: part.name, module: { name: part.filename ?? part.name, contentType: part.contentType ?? "", object: sha, size } });
   });
@@ -150,7 +150,7 @@ async function claimCompletion(core: EmulatorCore, ctx: RequestContext, target: 
 
 /**
  * Namespace script GET: a missing script is 10092 here, the one code wrangler reads as "new Worker"
- * (cloudflare-assets-api.md §15.3).
+ * (docs/cloudflare-api.md §15.3).
  */
 async function getNamespaceScript(core: EmulatorCore, ctx: RequestContext): Promise<Reply> {
   const target = targetOf(core, ctx); // a missing namespace stays 10320, never a "script not found"

@@ -7,11 +7,11 @@ import type { ScriptRecord } from "../store/state.js";
 import { findScript, taggedScripts } from "./scripts.js";
 import { scriptsOf, targetOf } from "./targets.js";
 
-/** Cloudflare's limit on tags per script (Workers for Platforms limits; cloudflare-assets-api.md §16.1). */
+/** Cloudflare's limit on tags per script (Workers for Platforms limits; docs/cloudflare-api.md §16.1). */
 const MAX_TAGS = 8;
 
 /**
- * Workers for Platforms' tag routes on namespace scripts (cloudflare-assets-api.md §16.1): read and replace a
+ * Workers for Platforms' tag routes on namespace scripts (docs/cloudflare-api.md §16.1): read and replace a
  * script's tags, add or remove one, and delete every script a tag filter matches. The listing filter
  * (`GET …/scripts?tags=`) is in scripts.ts. Tags are settings, not a new version: changing them leaves the
  * script's `modified_on` and etag alone, as `PATCH …/script-settings` does.

@@ -83,7 +83,7 @@ function expectedSize(session: UploadSession, rawHash: string): { hash: string; 
 
 /**
  * The type a file is stored (and later served) with: the part's Content-Type header exactly as sent, parameters
- * included. No header, or wrangler's sentinel `application/null` (cloudflare-assets-api.md §3), means "serve with no Content-Type".
+ * included. No header, or wrangler's sentinel `application/null` (docs/cloudflare-api.md §3), means "serve with no Content-Type".
  */
 function storedContentType(type: string | undefined): string | null {
   if (!type || /^application\/null\s*(;|$)/i.test(type)) return null;

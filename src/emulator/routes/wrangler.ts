@@ -13,7 +13,7 @@ import { scriptNameOf } from "./targets.js";
 const WORKERS_DEV_SUBDOMAIN = "emulator";
 
 /**
- * The account-level calls `wrangler deploy` makes around the upload (cloudflare-assets-api.md §9.3), answered cheaply: service and
+ * The account-level calls `wrangler deploy` makes around the upload (docs/cloudflare-api.md §9.3), answered cheaply: service and
  * deployment lookups (404 10090 / 10007 for a new Worker), versions + deployments (a version goes live at once),
  * script-settings, secrets, the workers.dev subdomain calls, and the Worker read of the newer Workers API
  * (`…/workers/workers/{worker}`, which wrangler ≥ 4.16x reads for the subdomain after the upload). Enough for

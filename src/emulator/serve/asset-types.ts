@@ -4,7 +4,7 @@ import path from "node:path";
 
 /**
  * Serve each asset with the Content-Type it was uploaded with, as Cloudflare does ("The provided Content-Type
- * header of each file part will be attached when eventually serving the file", cloudflare-assets-api.md §2.3/§3), not with the one
+ * header of each file part will be attached when eventually serving the file", docs/cloudflare-api.md §2.3/§3), not with the one
  * Miniflare guesses from the file's extension — so a client that sends wrong or no content types fails locally too.
  * A file uploaded without a type (no header, or wrangler's `application/null`) is served without one.
  *
