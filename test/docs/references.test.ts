@@ -6,12 +6,11 @@
  * "doc §N" pointing outside the repository) fails.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { basename, dirname, join, relative } from "node:path";
-import { fileURLToPath } from "node:url";
+import { basename, join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const self = relative(root, fileURLToPath(import.meta.url));
+const root = join(__dirname, "..", "..");
+const self = relative(root, __filename);
 
 const sourceExtensions = [".ts", ".mts", ".mjs"];
 
