@@ -15,8 +15,8 @@ export interface OwnedScripts {
 }
 
 /**
- * The namespace's scripts that carry `owner`'s tag, filtered by Cloudflare (`?tags=wfp-owner=<owner>:yes`, doc
- * §16.1): one call per 1,000 of them, however many scripts the namespace holds. `mayContinue` is asked before each
+ * The namespace's scripts that carry `owner`'s tag, filtered by Cloudflare (`?tags=wfp-owner=<owner>:yes`,
+ * docs/cloudflare-api.md §16.1): one call per 1,000 of them, however many scripts the namespace holds. `mayContinue` is asked before each
  * call (the orphan warning asks the API budget).
  */
 export async function listOwnedScripts(
