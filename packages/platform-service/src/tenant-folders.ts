@@ -10,7 +10,7 @@
  * A tenant folder exists only once an upload was accepted and started; a refused upload leaves nothing.
  * Tenant names are checked against the script-name rule before they become a path (no "/", no "..").
  */
-import { mkdir, readdir, readFile, rename, rm } from "node:fs/promises";
+import { mkdir, readdir, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
 
@@ -94,15 +94,6 @@ export class TenantFolders {
     await rename(staged, site);
     await rm(previous, { recursive: true, force: true });
     return site;
-  }
-
-  async exists(tenant: string): Promise<boolean> {
-    try {
-      await readFile(path.join(this.workspace(tenant), "Pulumi.yaml"));
-      return true;
-    } catch {
-      return false;
-    }
   }
 
   async remove(tenant: string): Promise<void> {
