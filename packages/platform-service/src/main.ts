@@ -12,10 +12,10 @@ import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { runMigrations } from "graphile-worker";
-import pg from "pg";
 import { connectCloudflare } from "./cloudflare-target.ts";
 import { ConfigError, parseConfig } from "./config.ts";
 import { startLocalPostgres } from "./db/embedded-postgres.ts";
+import { openPool } from "./db/pool.ts";
 import { migrate, sharedSecret } from "./db/schema.ts";
 import { buildApp } from "./http/app.ts";
 import { findPulumiCli } from "./pulumi-cli.ts";
@@ -56,10 +56,7 @@ async function main(): Promise<void> {
       ? await startLocalPostgres(path.join(config.dataDir, "postgres"), await loadOrCreateSecret(path.join(secretsDir, "postgres-password")), bootLog)
       : undefined;
   const databaseUrl = config.databaseUrl ?? local!.url;
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: Math.max(10, config.maxConcurrentDeploys * 3 + 4) });
-  // A lost idle connection (the database restarted) is an event on the pool, not a crash: the next query reconnects.
-  pool.on("error", (error) => bootLog(`database: ${error.message}`));
-  pool.on("connect", (client) => client.on("error", (error) => bootLog(`database: ${error.message}`)));
+  const pool = openPool(databaseUrl, { max: Math.max(10, config.maxConcurrentDeploys * 3 + 4), log: bootLog });
   await migrate(pool);
   await runMigrations({ pgPool: pool });
 

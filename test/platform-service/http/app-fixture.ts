@@ -9,7 +9,7 @@ import path from "node:path";
 import { PulumiCommand } from "@pulumi/pulumi/automation/index.js";
 import type { FastifyInstance } from "fastify";
 import { runMigrations } from "graphile-worker";
-import pg from "pg";
+import { openPool } from "../../../packages/platform-service/src/db/pool.ts";
 import { migrate } from "../../../packages/platform-service/src/db/schema.ts";
 import { buildApp } from "../../../packages/platform-service/src/http/app.ts";
 import type { HttpLimits } from "../../../packages/platform-service/src/http/limits.ts";
@@ -42,7 +42,7 @@ export interface TestApp {
 export async function startTestApp(options: { limits?: HttpLimits; listen?: boolean; authenticated?: boolean } = {}): Promise<TestApp> {
   const dataDir = mkdtempSync(path.join(tmpdir(), "platform-app-"));
   const postgres: TestPostgres = await startTestPostgres();
-  const pool = new pg.Pool({ connectionString: await postgres.database() });
+  const pool = openPool(await postgres.database(), { log: () => {} });
   await migrate(pool);
   await runMigrations({ pgPool: pool });
   const folders = new TenantFolders(dataDir, "replica-test");

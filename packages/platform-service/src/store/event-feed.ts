@@ -6,6 +6,7 @@
  * database restarted) it listens again and pulls every subscriber, so no event is missed.
  */
 import pg from "pg";
+import { releaseClient } from "../db/pool.ts";
 import { FINISHED, type DeploymentEvent, type DeploymentRecords } from "./records.ts";
 
 type Listener = (event: DeploymentEvent | undefined) => void;
@@ -53,8 +54,7 @@ export class EventFeed {
   private async reconnect(lost: pg.Client): Promise<void> {
     if (this.closed || this.client !== lost) return;
     this.client = undefined;
-    lost.removeAllListeners();
-    void lost.end().catch(() => {});
+    void releaseClient(lost);
     while (!this.closed) {
       try {
         await this.start();
@@ -127,7 +127,6 @@ export class EventFeed {
     this.closed = true;
     const client = this.client;
     this.client = undefined;
-    client?.removeAllListeners();
-    await client?.end().catch(() => {});
+    if (client) await releaseClient(client);
   }
 }
