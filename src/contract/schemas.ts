@@ -2,9 +2,9 @@
  * What Cloudflare documents each answer of the contract suite to be, as strict zod schemas: an undocumented field
  * fails (`.strict()`), and so does a missing required one or a wrong type. The reference is the official
  * `cloudflare` SDK's types (generated from Cloudflare's OpenAPI spec); `conforms<Schema, SdkType>()` below is checked
- * by the compiler, so a schema can never be looser than, or drift from, the type it stands for. (The same types are
- * modelled for the SDK-driven emulator tests in test/contract/sdk-schemas.ts; this copy ships with the package so an
- * installed `wfp-assets contract` can judge a real account.)
+ * by the compiler, so a schema can never be looser than, or drift from, the type it stands for. These ship with the
+ * package so an installed `wfp-assets contract` can judge a real account; the SDK-driven emulator tests
+ * (test/contract/sdk-schemas.ts) narrow them to the fields the emulator sends.
  *
  * Only type imports from the SDK: nothing of it is loaded at run time.
  */
@@ -22,7 +22,7 @@ import { z } from "zod";
 type Assignable<S, T> = [S] extends [T] ? true : false;
 type NoExtraKeys<S, T> = [Exclude<keyof S, keyof T>] extends [never] ? true : false;
 /** Compiles only when S fits T (assignable, and no key T does not have). */
-function conforms<S, T>(..._proof: [Assignable<S, T>, NoExtraKeys<S, T>] extends [true, true] ? [] : [never]): void {}
+export function conforms<S, T>(..._proof: [Assignable<S, T>, NoExtraKeys<S, T>] extends [true, true] ? [] : [never]): void {}
 
 // ---- the envelope --------------------------------------------------------------------------------------------------
 
@@ -80,11 +80,11 @@ conforms<z.infer<typeof assetUploadSchema>, AssetUploadResponse>();
 
 // ---- scripts -------------------------------------------------------------------------------------------------------
 
-const consumerScript = z.object({ service: z.string(), environment: z.string().optional(), namespace: z.string().optional() }).strict();
-conforms<z.infer<typeof consumerScript>, ConsumerScript>();
+export const consumerScriptSchema = z.object({ service: z.string(), environment: z.string().optional(), namespace: z.string().optional() }).strict();
+conforms<z.infer<typeof consumerScriptSchema>, ConsumerScript>();
 
 const headSampling = z.number().nullable().optional();
-const observability = z
+export const observabilitySchema = z
   .object({
     enabled: z.boolean(),
     head_sampling_rate: headSampling,
@@ -108,8 +108,8 @@ const observability = z
       .optional(),
   })
   .strict();
-conforms<z.infer<typeof observability>, NonNullable<WorkersScript["observability"]>>();
-conforms<z.infer<typeof observability>, NonNullable<SettingGetResponse["observability"]>>();
+conforms<z.infer<typeof observabilitySchema>, NonNullable<WorkersScript["observability"]>>();
+conforms<z.infer<typeof observabilitySchema>, NonNullable<SettingGetResponse["observability"]>>();
 
 const placementStatus = z.enum(["SUCCESS", "UNSUPPORTED_APPLICATION", "INSUFFICIENT_INVOCATIONS"]);
 const analysed = { last_analyzed_at: z.string().optional(), status: placementStatus.optional() };
@@ -154,13 +154,13 @@ const scriptFields = {
   migration_tag: z.string().optional(),
   modified_on: z.string().optional(),
   named_handlers: z.array(z.object({ handlers: z.array(z.string()).optional(), name: z.string().optional() }).strict()).optional(),
-  observability: observability.optional(),
+  observability: observabilitySchema.optional(),
   placement: placement.optional(),
   placement_mode: z.enum(["smart", "targeted"]).optional(),
   placement_status: placementStatus.optional(),
   tag: z.string().optional(),
   tags: z.array(z.string()).nullable().optional(),
-  tail_consumers: z.array(consumerScript).nullable().optional(),
+  tail_consumers: z.array(consumerScriptSchema).nullable().optional(),
   usage_model: z.enum(["standard", "bundled", "unbound"]).optional(),
 };
 
@@ -168,7 +168,7 @@ export const workersScriptSchema = z.object(scriptFields).strict();
 conforms<z.infer<typeof workersScriptSchema>, WorkersScript>();
 
 /** SDK `ScriptUpdateResponse` (both PUT routes): only `startup_time_ms` is required. */
-const scriptUpdateSchema = z.object({ ...scriptFields, startup_time_ms: z.number(), entry_point: z.string().optional() }).strict();
+export const scriptUpdateSchema = z.object({ ...scriptFields, startup_time_ms: z.number(), entry_point: z.string().optional() }).strict();
 conforms<z.infer<typeof scriptUpdateSchema>, ScriptUpdateResponse>();
 
 /**
@@ -183,9 +183,14 @@ export const namespaceScriptSchema = z
   .strict();
 conforms<z.infer<typeof namespaceScriptSchema>, NamespaceScript>();
 
-/** The binding kinds this suite deploys, as the settings answer types them. */
+/** The binding kinds this package deploys, as the settings answer types them (secret values are never sent back). */
 const bindings = z.array(
-  z.union([z.object({ name: z.string(), type: z.literal("assets") }).strict(), z.object({ name: z.string(), type: z.literal("plain_text"), text: z.string() }).strict()]),
+  z.union([
+    z.object({ name: z.string(), type: z.literal("assets") }).strict(),
+    z.object({ name: z.string(), type: z.literal("plain_text"), text: z.string() }).strict(),
+    z.object({ name: z.string(), type: z.literal("secret_text") }).strict(),
+    z.object({ name: z.string(), type: z.literal("json"), json: z.unknown() }).strict(),
+  ]),
 );
 
 /** SDK `SettingGetResponse` (namespace `…/settings`), with every documented field. */
@@ -212,7 +217,7 @@ export const namespaceSettingsSchema = z
       .optional(),
     limits: z.object({ cpu_ms: z.number().optional(), subrequests: z.number().optional() }).strict().optional(),
     logpush: z.boolean().optional(),
-    observability: observability.optional(),
+    observability: observabilitySchema.optional(),
     placement: z
       .union([
         z.object({ mode: z.literal("smart") }).strict(),
@@ -226,7 +231,7 @@ export const namespaceSettingsSchema = z
       ])
       .optional(),
     tags: z.array(z.string()).nullable().optional(),
-    tail_consumers: z.array(consumerScript).nullable().optional(),
+    tail_consumers: z.array(consumerScriptSchema).nullable().optional(),
     usage_model: z.enum(["standard", "bundled", "unbound"]).optional(),
   })
   .strict();
