@@ -16,7 +16,7 @@ export const TOKEN = "bench-token-5d1c0f";
  * src/emulator/README.md "Rate limit"); default off.
  */
 export async function startEmulatorProcess({ repoRoot, node, dataDir, maxFiles, rateLimit }) {
-  // Cloudflare's own limits by default: 100,000 files per namespace script (src/emulator/file-limits.ts).
+  // Cloudflare's own limits by default: 100,000 files per namespace script (src/emulator/model/file-limits.ts).
   const args = [path.join(repoRoot, "dist", "cli.js"), "emulator", "--port", "0", "--data", dataDir, "--token", TOKEN, "--quiet"];
   if (maxFiles !== undefined) args.push("--max-files", String(maxFiles));
   if (rateLimit !== undefined && rateLimit !== "off") args.push("--rate-limit", rateLimit);

@@ -2,7 +2,7 @@
 // package, emulator calls, seeded sites), loaded with Node's TypeScript type stripping.
 //
 // Those files import each other as TypeScript does, by the name of the compiled file ("./repo.mjs" for
-// repo.mts, "../../src/emulator/prng.js" for prng.ts); Node looks for exactly the name it is given, so a resolve
+// repo.mts, "../../src/emulator/harness/prng.js" for prng.ts); Node looks for exactly the name it is given, so a resolve
 // hook tries the TypeScript name when the JavaScript one does not exist. The hook must be registered before those
 // modules are resolved, hence the dynamic imports below (static ones are all resolved before any code runs).
 import { registerHooks } from "node:module";

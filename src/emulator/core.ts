@@ -1,18 +1,19 @@
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { Authenticator } from "./auth.js";
-import { namespaceNotFound } from "./envelope.js";
-import { type FaultSpec, FaultInjector, parseFaultSpec } from "./faults.js";
-import { JwtIssuer } from "./jwt.js";
+import { Authenticator } from "./protocol/auth.js";
+import { namespaceNotFound } from "./protocol/envelope.js";
+import { type FaultSpec, FaultInjector, parseFaultSpec } from "./harness/faults.js";
+import { JwtIssuer } from "./protocol/jwt.js";
 import type { EmulatorConfig } from "./options.js";
-import { RateLimiter } from "./rate-limit.js";
-import { type EmulatorStats, StatsRecorder, buildStats } from "./stats.js";
+import { RateLimiter } from "./protocol/rate-limit.js";
+import { type EmulatorStats, StatsRecorder, buildStats } from "./harness/stats.js";
 import { BlobStore, type StoreScope } from "./store/blobs.js";
 import { acquireDataDirLock } from "./store/lock.js";
 import { ObjectStore } from "./store/objects.js";
 import { loadOrCreateApiToken, loadOrCreateJwtKey } from "./store/secrets.js";
-import { type ManifestEntry, type SessionScope, SessionStore } from "./store/sessions.js";
+import type { ManifestEntry } from "./model/session-manifest.js";
+import { type SessionScope, SessionStore } from "./store/sessions.js";
 import { type EmulatorState, type NamespaceRecord, StatePersister, loadState } from "./store/state.js";
 
 /**

@@ -4,20 +4,20 @@
  * backbone. Clients talk to it only through HTTP (point CLOUDFLARE_API_BASE_URL at `url`).
  */
 import type { AddressInfo } from "node:net";
-import type { FaultSpec } from "./faults.js";
+import type { FaultSpec } from "./harness/faults.js";
 import { type EmulatorOptions, resolveOptions } from "./options.js";
 import { assertServerDependencies } from "./peer-dependencies.js";
-import type { EmulatorStats } from "./stats.js";
+import type { EmulatorStats } from "./harness/stats.js";
 
 export type { EmulatorOptions } from "./options.js";
 export { EmulatorOptionsError } from "./options.js";
-export type { FaultAction, FaultRule, FaultSpec } from "./faults.js";
-export type { AccountPlan } from "./file-limits.js";
-export { FaultSpecError, parseFaultSpec } from "./faults.js";
-export type { AccountStats, EmulatorStats, ScriptStats, StoreStats } from "./stats.js";
+export type { FaultAction, FaultRule, FaultSpec } from "./harness/faults.js";
+export type { AccountPlan } from "./model/file-limits.js";
+export { FaultSpecError, parseFaultSpec } from "./harness/faults.js";
+export type { AccountStats, EmulatorStats, ScriptStats, StoreStats } from "./harness/stats.js";
 export { DataDirLockedError } from "./store/lock.js";
-export type { RateLimitConfig, RateLimitStats, TokenRateStats } from "./rate-limit.js";
-export { parseRateLimitSpec } from "./rate-limit.js";
+export type { RateLimitConfig, RateLimitStats, TokenRateStats } from "./protocol/rate-limit.js";
+export { parseRateLimitSpec } from "./protocol/rate-limit.js";
 export { EmulatorDependencyError } from "./peer-dependencies.js";
 
 export interface RunningEmulator {

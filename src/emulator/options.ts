@@ -1,8 +1,8 @@
 import { z } from "zod";
-import type { LegacyKeyGrant, TokenGrant } from "./auth.js";
-import { type FaultSpec, parseFaultSpec } from "./faults.js";
-import { ACCOUNT_PLANS, type AccountPlan } from "./file-limits.js";
-import { CLOUDFLARE_RATE_LIMIT, type RateLimitConfig, parseRateLimitSpec } from "./rate-limit.js";
+import type { LegacyKeyGrant, TokenGrant } from "./protocol/auth.js";
+import { type FaultSpec, parseFaultSpec } from "./harness/faults.js";
+import { ACCOUNT_PLANS, type AccountPlan } from "./model/file-limits.js";
+import { CLOUDFLARE_RATE_LIMIT, type RateLimitConfig, parseRateLimitSpec } from "./protocol/rate-limit.js";
 
 /** Options of `startEmulator` (all optional; see src/emulator/README.md). */
 export interface EmulatorOptions {
@@ -44,7 +44,7 @@ export interface EmulatorOptions {
    */
   minimalPutAnswers?: boolean;
   /**
-   * Enforce Cloudflare's API rate limit (rate-limit.ts). `true` = Cloudflare's numbers (1,200 calls per 300 s per
+   * Enforce Cloudflare's API rate limit (protocol/rate-limit.ts). `true` = Cloudflare's numbers (1,200 calls per 300 s per
    * token, then a 300 s block); an object overrides some of them; a string uses the `--rate-limit` syntax.
    * Default off.
    */
@@ -52,7 +52,7 @@ export interface EmulatorOptions {
 }
 
 export interface EmulatorLimits {
-  /** The account scripts' plan (file-limits.ts). */
+  /** The account scripts' plan (model/file-limits.ts). */
   accountPlan: AccountPlan;
   /** The `maxFiles` option: undefined = the plans' limits. */
   maxFilesOverride: number | undefined;

@@ -1,15 +1,15 @@
 import { createHash } from "node:crypto";
 import http from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
-import { bearerToken } from "./auth.js";
-import { type Reply, type RequestContext, type RouteDef, ok } from "./context.js";
+import { bearerToken } from "./protocol/auth.js";
+import { type Reply, type RequestContext, type RouteDef, ok } from "./protocol/context.js";
 import type { EmulatorCore } from "./core.js";
-import { ApiError, ErrorCode, errorEnvelope, routeNotFound } from "./envelope.js";
-import type { FaultOutcome } from "./faults.js";
-import { isAccountId } from "./names.js";
+import { ApiError, ErrorCode, errorEnvelope, routeNotFound } from "./protocol/envelope.js";
+import type { FaultOutcome } from "./harness/faults.js";
+import { isAccountId } from "./model/names.js";
 import { isLoopbackAddress } from "./options.js";
-import { RouteId, unknownRouteId } from "./route-ids.js";
-import { Router } from "./router.js";
+import { RouteId, unknownRouteId } from "./protocol/route-ids.js";
+import { Router } from "./protocol/router.js";
 import { namespaceRoutes } from "./routes/namespaces.js";
 import { scriptRoutes } from "./routes/scripts.js";
 import { sessionRoutes } from "./routes/sessions.js";
@@ -140,7 +140,7 @@ export function createEmulatorServer(core: EmulatorCore, sites: SiteServer = new
 }
 
 /**
- * Applies the rate limit (rate-limit.ts) once the caller is known: API routes count against the credential, upload
+ * Applies the rate limit (protocol/rate-limit.ts) once the caller is known: API routes count against the credential, upload
  * routes against the credential that opened the session (the JWT's `rk`), when that switch is on. Throws the 429;
  * otherwise returns the `Ratelimit` headers the answer carries.
  */

@@ -1,11 +1,11 @@
 import { randomUUID } from "node:crypto";
-import { readJsonBody } from "../body.js";
-import { type RouteDef, ok } from "../context.js";
+import { readJsonBody } from "../protocol/body.js";
+import { type RouteDef, ok } from "../protocol/context.js";
 import type { EmulatorCore } from "../core.js";
-import { ApiError, ErrorCode, badRequest } from "../envelope.js";
-import { isResourceName } from "../names.js";
-import { RouteId } from "../route-ids.js";
-import { storeKey } from "../stats.js";
+import { ApiError, ErrorCode, badRequest } from "../protocol/envelope.js";
+import { isResourceName } from "../model/names.js";
+import { RouteId } from "../protocol/route-ids.js";
+import { storeKey } from "../harness/stats.js";
 import type { NamespaceRecord } from "../store/state.js";
 
 /** Dispatch namespaces: create, list, get, delete (deleting drops its scripts and its asset store). */

@@ -1,22 +1,22 @@
 import { randomUUID } from "node:crypto";
-import { assertContentLength } from "../body.js";
-import { type Reply, type RequestContext, type RouteDef, ok } from "../context.js";
+import { assertContentLength } from "../protocol/body.js";
+import { type Reply, type RequestContext, type RouteDef, ok } from "../protocol/context.js";
 import type { EmulatorCore } from "../core.js";
-import { ApiError, ErrorCode, badRequest, namespaceScriptNotFound, workerNotFound } from "../envelope.js";
-import { JwtRejectedError, describeScope } from "../jwt.js";
-import { consumeMultipart, readPartText } from "../multipart.js";
-import { paginate, parsePageRequest } from "../pagination.js";
-import { RouteId } from "../route-ids.js";
-import { namespaceListItem, namespaceScriptAnswer, putAnswer, scriptObject, settingsAnswer } from "../script-answers.js";
-import { type AssetResolution, type UploadedPart, buildScriptVersion, parseWorkerMetadata, validateScriptShape } from "../script-model.js";
-import type { ScriptRecord } from "../store/state.js";
+import { ApiError, ErrorCode, badRequest, namespaceScriptNotFound, workerNotFound } from "../protocol/envelope.js";
+import { JwtRejectedError, describeScope } from "../protocol/jwt.js";
+import { consumeMultipart, readPartText } from "../protocol/multipart.js";
+import { paginate, parsePageRequest } from "../protocol/pagination.js";
+import { RouteId } from "../protocol/route-ids.js";
+import { namespaceListItem, namespaceScriptAnswer, putAnswer, scriptObject, settingsAnswer } from "../model/script-answers.js";
+import { type AssetResolution, type UploadedPart, buildScriptVersion, parseWorkerMetadata, validateScriptShape } from "../model/script-model.js";
+import type { ScriptRecord } from "../model/script-record.js";
 import { type ScriptTarget, scriptNameOf, scriptsOf, sessionScopeOf, targetOf } from "./targets.js";
 
 /**
  * Script routes on both families: PUT (multipart metadata + modules, or metadata only), GET, settings, content,
  * DELETE and list. A PUT replaces the whole version: asset config, bindings and compatibility come from its
  * metadata; assets come from a completion JWT (attached once) or, with keep_assets, from the previous version.
- * Answer shapes: script-answers.ts.
+ * Answer shapes: model/script-answers.ts.
  */
 export function scriptRoutes(core: EmulatorCore): RouteDef[] {
   const ns = "/accounts/:account/workers/dispatch/namespaces/:namespace/scripts";

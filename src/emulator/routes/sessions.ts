@@ -1,11 +1,11 @@
-import { readJsonBody } from "../body.js";
-import { groupIntoBuckets } from "../buckets.js";
-import { type RequestContext, type RouteDef, ok } from "../context.js";
+import { readJsonBody } from "../protocol/body.js";
+import { groupIntoBuckets } from "../model/buckets.js";
+import { type RequestContext, type RouteDef, ok } from "../protocol/context.js";
 import type { EmulatorCore } from "../core.js";
-import { fileLimitFor } from "../file-limits.js";
-import { expiryIn } from "../jwt.js";
-import { RouteId } from "../route-ids.js";
-import { validateSessionManifest } from "../session-manifest.js";
+import { fileLimitFor } from "../model/file-limits.js";
+import { expiryIn } from "../protocol/jwt.js";
+import { RouteId } from "../protocol/route-ids.js";
+import { validateSessionManifest } from "../model/session-manifest.js";
 import { scriptNameOf, sessionScopeOf, targetOf } from "./targets.js";
 
 /**
@@ -37,7 +37,7 @@ async function createSession(core: EmulatorCore, ctx: RequestContext) {
   const script = scriptNameOf(ctx);
   const body = await readJsonBody(ctx.req, core.config.limits.maxRequestBytes);
   const scope = sessionScopeOf(target);
-  // Namespace scripts may have 100,000 files; account scripts as many as the account's plan allows (file-limits.ts).
+  // Namespace scripts may have 100,000 files; account scripts as many as the account's plan allows (model/file-limits.ts).
   const fileLimit = fileLimitFor(core.config.limits, scope.kind);
   const manifest = validateSessionManifest(body, { ...fileLimit, maxAssetBytes: core.config.limits.maxAssetBytes });
   if (ctx.fault.nullResult) return ok(null);

@@ -1,9 +1,9 @@
-import { readJsonBody } from "../body.js";
-import { type RequestContext, type RouteDef, ok } from "../context.js";
+import { readJsonBody } from "../protocol/body.js";
+import { type RequestContext, type RouteDef, ok } from "../protocol/context.js";
 import type { EmulatorCore } from "../core.js";
-import { badRequest } from "../envelope.js";
-import { RouteId } from "../route-ids.js";
-import type { ScriptRecord } from "../store/state.js";
+import { badRequest } from "../protocol/envelope.js";
+import { RouteId } from "../protocol/route-ids.js";
+import type { ScriptRecord } from "../model/script-record.js";
 import { findScript, taggedScripts } from "./scripts.js";
 import { scriptsOf, targetOf } from "./targets.js";
 

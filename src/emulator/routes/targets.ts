@@ -1,9 +1,10 @@
-import type { RequestContext } from "../context.js";
+import type { RequestContext } from "../protocol/context.js";
 import type { EmulatorCore } from "../core.js";
-import { badRequest, namespaceNotFound } from "../envelope.js";
-import { isResourceName } from "../names.js";
+import { badRequest, namespaceNotFound } from "../protocol/envelope.js";
+import { isResourceName } from "../model/names.js";
 import type { SessionScope } from "../store/sessions.js";
-import type { NamespaceRecord, ScriptRecord } from "../store/state.js";
+import type { ScriptRecord } from "../model/script-record.js";
+import type { NamespaceRecord } from "../store/state.js";
 
 /**
  * The two route families that hold scripts — a dispatch namespace or the account itself — behind one shape, so

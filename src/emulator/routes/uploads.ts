@@ -1,15 +1,15 @@
-import { bearerToken } from "../auth.js";
-import { Base64Error, decodeBase64Stream } from "../base64.js";
-import { assertContentLength } from "../body.js";
-import { base64Length } from "../buckets.js";
-import { type Reply, type RequestContext, type RouteDef, ok } from "../context.js";
+import { bearerToken } from "../protocol/auth.js";
+import { Base64Error, decodeBase64Stream } from "../protocol/base64.js";
+import { assertContentLength } from "../protocol/body.js";
+import { base64Length } from "../model/buckets.js";
+import { type Reply, type RequestContext, type RouteDef, ok } from "../protocol/context.js";
 import type { EmulatorCore } from "../core.js";
-import { ApiError, ErrorCode, routeNotFound } from "../envelope.js";
-import { JwtRejectedError, expiryIn } from "../jwt.js";
-import { consumeMultipart } from "../multipart.js";
-import { normalizeAssetHash } from "../names.js";
-import { RouteId } from "../route-ids.js";
-import { storeKey } from "../stats.js";
+import { ApiError, ErrorCode, routeNotFound } from "../protocol/envelope.js";
+import { JwtRejectedError, expiryIn } from "../protocol/jwt.js";
+import { consumeMultipart } from "../protocol/multipart.js";
+import { normalizeAssetHash } from "../model/names.js";
+import { RouteId } from "../protocol/route-ids.js";
+import { storeKey } from "../harness/stats.js";
 import { BlobTooLargeError, type StagedBlob, type StoreScope } from "../store/blobs.js";
 import type { UploadSession } from "../store/sessions.js";
 

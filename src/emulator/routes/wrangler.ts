@@ -1,11 +1,11 @@
 import { randomUUID } from "node:crypto";
-import { readJsonBody } from "../body.js";
-import { type RequestContext, type RouteDef, ok } from "../context.js";
+import { readJsonBody } from "../protocol/body.js";
+import { type RequestContext, type RouteDef, ok } from "../protocol/context.js";
 import type { EmulatorCore } from "../core.js";
-import { ApiError, ErrorCode, badRequest } from "../envelope.js";
-import { RouteId } from "../route-ids.js";
-import { scriptObject, scriptSettingAnswer, workerAnswer } from "../script-answers.js";
-import type { ScriptRecord } from "../store/state.js";
+import { ApiError, ErrorCode, badRequest } from "../protocol/envelope.js";
+import { RouteId } from "../protocol/route-ids.js";
+import { scriptObject, scriptSettingAnswer, workerAnswer } from "../model/script-answers.js";
+import type { ScriptRecord } from "../model/script-record.js";
 import { findScript, putScript } from "./scripts.js";
 import { scriptNameOf } from "./targets.js";
 

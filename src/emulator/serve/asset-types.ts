@@ -12,7 +12,7 @@ import path from "node:path";
  * sha256(<absolute file path> + <mtimeMs>) (miniflare's `buildAssetManifest` → `walk` → `hashPath`), whatever
  * URL resolved to the file (html_handling, not_found_handling, a Worker's `env.ASSETS.fetch`). The emulator computes
  * the same key for every file it materialized and the proxy swaps the Content-Type of any answer whose ETag is one
- * of them. test/emulator/serve-content-types.test.ts fails if Miniflare changes that formula.
+ * of them. test/emulator/serve/asset-types.test.ts fails if Miniflare changes that formula.
  */
 
 /** Miniflare's ETag (without quotes) for the file at `absolutePath` modified at `mtimeMs`. */

@@ -3,9 +3,9 @@ import { createWriteStream } from "node:fs";
 import { copyFile, link, mkdir, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
-import { isAccountId, isGeneratedId, isResourceName, isSha256Hex } from "../names.js";
+import { isAccountId, isGeneratedId, isResourceName, isSha256Hex } from "../model/names.js";
 import type { BlobStore, StoreScope } from "../store/blobs.js";
-import type { ManifestEntry } from "../store/sessions.js";
+import type { ManifestEntry } from "../model/session-manifest.js";
 import { assetTypesOf } from "./asset-types.js";
 import type { DeployedSite } from "./site-lookup.js";
 

@@ -1,4 +1,5 @@
-import type { EmulatorState, ScriptRecord } from "../store/state.js";
+import type { ScriptRecord } from "../model/script-record.js";
+import type { EmulatorState } from "../store/state.js";
 import type { SiteName } from "./site-address.js";
 
 /**

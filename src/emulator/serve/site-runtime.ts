@@ -1,6 +1,6 @@
 import type { Miniflare, MiniflareOptions, WorkerOptions } from "miniflare";
 import type { MiniflareLoader, MiniflareModule } from "./miniflare-loader.js";
-import { withDeferredSignalListeners } from "./signals.js";
+import { withDeferredSignalListeners } from "./miniflare-signals.js";
 
 /**
  * One Miniflare instance (one workerd process) running every active site as its own Worker. Miniflare 5 gives
@@ -8,7 +8,7 @@ import { withDeferredSignalListeners } from "./signals.js";
  * that enters through its asset router (Miniflare's entry socket would hand a request to the user Worker and skip
  * the assets). `apply` replaces the whole set (workerd restarts); a version workerd refuses (a syntax error, a
  * future compatibility date) is left out and reported, so one broken upload does not take the other sites down.
- * Miniflare's signal listeners are made to defer to the host program's own (signals.ts).
+ * Miniflare's signal listeners are made to defer to the host program's own (miniflare-signals.ts).
  */
 
 export interface SiteWorker {

@@ -1,5 +1,5 @@
 import type { WorkerOptions } from "miniflare";
-import type { ScriptRecord } from "../store/state.js";
+import type { ScriptRecord } from "../model/script-record.js";
 
 /**
  * Turns a deployed script version into Miniflare 5 worker options: its modules (typed by the Content-Type they

@@ -4,7 +4,7 @@ import { mkdir, open, readdir, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { finished } from "node:stream/promises";
-import { isAccountId, isAssetHash, isGeneratedId } from "../names.js";
+import { isAccountId, isAssetHash, isGeneratedId } from "../model/names.js";
 import { tempPath } from "./atomic.js";
 
 /**

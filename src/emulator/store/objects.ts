@@ -3,7 +3,7 @@ import { createWriteStream } from "node:fs";
 import { access, mkdir, readFile, readdir, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
-import { isSha256Hex } from "../names.js";
+import { isSha256Hex } from "../model/names.js";
 import { tempPath, writeFileAtomic } from "./atomic.js";
 
 /**

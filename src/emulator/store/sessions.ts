@@ -2,7 +2,8 @@ import { randomBytes } from "node:crypto";
 import { readFile, readdir, rm } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
-import { isGeneratedId } from "../names.js";
+import { isGeneratedId } from "../model/names.js";
+import type { ManifestEntry } from "../model/session-manifest.js";
 import { writeFileAtomic } from "./atomic.js";
 import type { ObjectStore } from "./objects.js";
 
@@ -13,11 +14,6 @@ import type { ObjectStore } from "./objects.js";
  */
 
 export type SessionScope = { kind: "namespace"; namespace: string; namespaceId: string } | { kind: "account" };
-
-export interface ManifestEntry {
-  hash: string;
-  size: number;
-}
 
 export interface UploadSession {
   id: string;

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
+import { type ScriptRecord, computeVersionKey } from "../model/script-record.js";
 import { writeFileAtomic } from "./atomic.js";
-import { computeVersionKey } from "../script-model.js";
 
 /**
  * The emulator's metadata: namespaces, scripts (with references to their manifest and module objects) and spent
@@ -9,41 +9,6 @@ import { computeVersionKey } from "../script-model.js";
  * the prototype) and persisted to one JSON file after every mutation. Mutations are synchronous, so concurrent
  * requests never interleave inside one; `flush` coalesces the writes that pile up while one is in flight.
  */
-
-export interface ModuleRecord {
-  name: string;
-  contentType: string;
-  object: string;
-  size: number;
-}
-
-export interface ScriptRecord {
-  name: string;
-  /** Hash of the code, bindings and compatibility settings only (script-model.ts `computeEtag`). */
-  etag: string;
-  /** Hash of everything served (etag + manifest + asset config); the site server's version key. Never sent. */
-  versionKey: string;
-  createdOn: string;
-  modifiedOn: string;
-  deploymentId: string;
-  mainModule?: string;
-  bodyPart?: string;
-  modules: ModuleRecord[];
-  /** Object id of the attached asset manifest; absent when the script has no assets. */
-  manifestRef?: string;
-  assetCount: number;
-  assetConfig: Record<string, unknown>;
-  bindings: Array<Record<string, unknown>>;
-  compatibilityDate?: string;
-  compatibilityFlags: string[];
-  tags: string[];
-  usageModel: string;
-  /** Settings echoed back verbatim (observability, logpush, placement, limits, tail_consumers). */
-  settings: Record<string, unknown>;
-  /** "wrangler" when the PUT came from wrangler (User-Agent), else "api"; wrangler's redeploy checks read it. */
-  lastDeployedFrom?: string;
-  puts: number;
-}
 
 export interface NamespaceRecord {
   id: string;

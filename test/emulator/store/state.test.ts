@@ -1,7 +1,7 @@
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { computeVersionKey } from "../../../src/emulator/script-model.js";
+import { computeVersionKey } from "../../../src/emulator/model/script-record.js";
 import { EmulatorState, StatePersister, loadState } from "../../../src/emulator/store/state.js";
 import { tempDir } from "../helpers.js";
 
