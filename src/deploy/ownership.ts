@@ -10,6 +10,16 @@
  *   the new URN over the same script; another stack's or a hand-deployed script is only taken over on request);
  * - delete: has anyone deployed the script since this resource last deployed or refreshed it? (after a rename, the
  *   new resource has; after an adoption, the other stack has; after `wrangler deploy`, a person has).
+ *
+ * Shards (src/rules/shards.ts): the stacks of one project that each declare a share of a fleet hand tenants to each
+ * other when the count changes or a tenant's override does. Either of the two `pulumi up`s may run first, and the site
+ * must serve throughout, so each side acts without the other:
+ * - the new shard's create takes the script over from another stack of the same project ("handover"), where any
+ *   other stack's create would be refused — only a stack configured as a shard does this, and only from its project;
+ * - the old shard's delete of a tenant its program now leaves to another shard ("handed over") leaves the script
+ *   serving, whoever holds it by then, where any other delete of an unchanged script deletes it.
+ * Before the new shard's `up`, the old shard's tag stays on the script (it serves, it is no orphan); after it, the new
+ * shard's tag is there, and the old shard's delete has nothing to decide.
  */
 import type { ScriptTarget } from "../cloudflare/index.js";
 import { describeTarget } from "./script.js";
@@ -33,6 +43,17 @@ export function tagsWithOwner(userTags: readonly string[] | undefined, owner: st
   return tags;
 }
 
+/** The project of an owner marker's `<project>/<stack>` (Pulumi project names hold no "/"). */
+export function projectOf(owner: string): string {
+  const slash = owner.indexOf("/");
+  return slash < 0 ? owner : owner.slice(0, slash);
+}
+
+/** Another stack of the same project: in a sharded fleet, another shard (or the one stack the fleet was split from). */
+function siblingStack(liveOwner: string | undefined, owner: string): liveOwner is string {
+  return liveOwner !== undefined && liveOwner !== owner && projectOf(liveOwner) === projectOf(owner);
+}
+
 function describeOwner(owner: string | undefined): string {
   return owner === undefined
     ? "it carries no owner tag, so it was deployed by wrangler, the dashboard, another tool or an older version of this package"
@@ -44,20 +65,29 @@ export type CreateDecision =
   /** The script exists and is this stack's own: a renamed or moved resource, or a create interrupted before. */
   | { kind: "same-stack" }
   | { kind: "adopt"; previousOwner: string | undefined }
+  /** A shard takes a tenant over from another shard of its fleet (another stack of the same project). */
+  | { kind: "handover"; previousOwner: string }
   | { kind: "refuse"; message: string };
 
-/** Create over an existing script is a decision, not an accident. */
-export function decideCreate(target: ScriptTarget, live: LiveScript | undefined, owner: string, adopt: boolean): CreateDecision {
+/**
+ * Create over an existing script is a decision, not an accident. `shard`: this stack is one shard of a fleet (stack
+ * config `wfp-assets:shard`), so it takes its tenants over from the project's other stacks.
+ */
+export function decideCreate(target: ScriptTarget, live: LiveScript | undefined, owner: string, adopt: boolean, shard = false): CreateDecision {
   if (live === undefined) return { kind: "create" };
   const liveOwner = ownerOf(live.tags);
   if (liveOwner === owner) return { kind: "same-stack" };
   if (adopt) return { kind: "adopt", previousOwner: liveOwner };
+  if (shard && siblingStack(liveOwner, owner)) return { kind: "handover", previousOwner: liveOwner };
+  const shardHint = siblingStack(liveOwner, owner)
+    ? " If both stacks are shards of one fleet, set `wfp-assets:shard` in this stack's config (e.g. `pulumi config set wfp-assets:shard 2/8`) so it takes its tenants over from the other shards."
+    : "";
   return {
     kind: "refuse",
     message:
       `The script ${describeTarget(target)} already exists and is not managed by this stack ("${owner}"): ${describeOwner(liveOwner)}. ` +
       "Creating it here would overwrite a live site. To take it over, set `adopt: true` on the resource (in a tenant.json: \"adopt\": true) " +
-      "and run again; otherwise choose another scriptName.",
+      `and run again; otherwise choose another scriptName.${shardHint}`,
   };
 }
 
@@ -72,16 +102,22 @@ export function decideUpdate(
   live: LiveScript | undefined,
   owners: { previous: string | undefined; next: string },
   adopt: boolean,
+  shard = false,
 ): UpdateDecision {
   const liveOwner = ownerOf(live?.tags);
   if (live === undefined || liveOwner === undefined || liveOwner === owners.previous || liveOwner === owners.next || adopt) {
     return { kind: "update" };
   }
+  // Two shards that both declare a tenant disagree about its shard: they would take it from each other on every run.
+  const shardHint =
+    shard && siblingStack(liveOwner, owners.next)
+      ? " Both stacks are shards of this project and both declare it, so they disagree about its shard: give every shard's wfp-assets:shard the same count, and check the tenant's \"shard\" override."
+      : "";
   return {
     kind: "refuse",
     message:
       `The script ${describeTarget(target)} is now managed by the Pulumi stack "${liveOwner}" (it was adopted there), so this stack ("${owners.next}") ` +
-      "will not overwrite it. Remove the resource from this program (its delete then leaves the script in place), or set `adopt: true` to take it back.",
+      `will not overwrite it. Remove the resource from this program (its delete then leaves the script in place), or set \`adopt: true\` to take it back.${shardHint}`,
   };
 }
 
@@ -92,10 +128,15 @@ export interface RecordedScript {
   etag?: string;
 }
 
-export type DeleteDecision = { kind: "delete" } | { kind: "gone" } | { kind: "leave"; reason: string };
+export type DeleteDecision = { kind: "delete" } | { kind: "gone" } | { kind: "leave"; reason: string } | { kind: "handed-over" };
 
-/** Delete only what this resource still owns: nobody may have deployed the script since we last looked. */
-export function decideDelete(live: LiveScript | undefined, recorded: RecordedScript): DeleteDecision {
+/**
+ * Delete only what this resource still owns: nobody may have deployed the script since we last looked. `handedOver`:
+ * the program now leaves this tenant to another shard of the fleet, so the script serves on for that shard to take
+ * over (or already has) — decided without reading it.
+ */
+export function decideDelete(live: LiveScript | undefined, recorded: RecordedScript, handedOver = false): DeleteDecision {
+  if (handedOver) return { kind: "handed-over" };
   if (live === undefined) return { kind: "gone" };
   const liveOwner = ownerOf(live.tags);
   if (recorded.owner !== undefined && liveOwner !== recorded.owner) {

@@ -19,6 +19,7 @@ import {
   type KeptAssets,
   type LiveScript,
 } from "../deploy/index.js";
+import type { DeleteDecision, RecordedScript } from "../deploy/ownership.js";
 import { describeTarget } from "../deploy/script.js";
 import { toPlainJson } from "./canonical.js";
 import { warn } from "./engine-log.js";
@@ -26,6 +27,7 @@ import { providerInputsSchema, type ProviderInputs, type ProviderOutputs } from 
 import { decideAssets, manifestInputDigest, resourceId, settingsDigest, targetOf, withoutInternalKeys } from "./plan.js";
 import { listedScript, recordScript, sameInstant, unchangedSince } from "./namespace-snapshots.js";
 import { createClient, type ProviderConfig } from "./settings.js";
+import { isHandedOver } from "./shard-handovers.js";
 import { workerFromInputs } from "./worker-from-inputs.js";
 
 export type LogLine = (line: string) => void;
@@ -64,10 +66,13 @@ export async function create(raw: Record<string, unknown>, overrides: ProviderCo
   const label = labelOf(inputs);
   return withClient(overrides, async (client) => {
     const { live } = await scriptToOverwrite(client, target);
-    const decision = decideCreate(target, live, inputs.owner ?? "", inputs.adopt ?? false);
+    const decision = decideCreate(target, live, inputs.owner ?? "", inputs.adopt ?? false, overrides.shard !== undefined);
     if (decision.kind === "refuse") throw new ScriptOwnershipError(decision.message);
     if (decision.kind === "same-stack") {
       log(`${label}: the script already exists and belongs to this stack (a renamed or moved resource, or an earlier create that was interrupted); deploying over it`);
+    }
+    if (decision.kind === "handover") {
+      log(`${label}: taking the script over from the shard "${decision.previousOwner}" (the tenant moved to this shard); it serves throughout`);
     }
     if (decision.kind === "adopt") {
       log(`${label}: adopting the existing script (${decision.previousOwner ? `managed by stack "${decision.previousOwner}" until now` : "it had no owner tag"})`);
@@ -81,7 +86,7 @@ export async function update(olds: ProviderOutputs, raw: Record<string, unknown>
   const target = targetOf(inputs);
   return withClient(overrides, async (client) => {
     const look = await scriptToOverwrite(client, target, olds.modifiedOn);
-    const decision = decideUpdate(target, look.live, { previous: olds.owner, next: inputs.owner ?? "" }, inputs.adopt ?? false);
+    const decision = decideUpdate(target, look.live, { previous: olds.owner, next: inputs.owner ?? "" }, inputs.adopt ?? false, overrides.shard !== undefined);
     if (decision.kind === "refuse") throw new ScriptOwnershipError(decision.message);
     const liveUnchanged = look.unchanged || (look.live !== undefined && look.live.hasAssets && sameInstant(look.live.modifiedOn, olds.modifiedOn));
     const assets = decideAssets(olds, inputs, liveUnchanged);
@@ -210,9 +215,12 @@ export async function remove(props: ProviderOutputs, overrides: ProviderConfig):
   const target = targetOf(props);
   await withClient(overrides, async (client) => {
     const recorded = { owner: props.owner, modifiedOn: props.modifiedOn, etag: props.etag };
-    const known = await listedScript(client, target);
-    const unchanged = unchangedSince(known?.listed, props.modifiedOn);
-    const decision = unchanged ? ({ kind: "delete" } as const) : decideDelete(await getScript(client, target), recorded);
+    const decision = isHandedOver(target, props.owner)
+      ? decideDelete(undefined, recorded, true) // decided without a call: the program leaves the tenant to another shard
+      : await lookAndDecideDelete(client, target, recorded);
+    if (decision.kind === "handed-over") {
+      providerLog(`${describeTarget(target)}: handed over to another shard of the fleet; left in place for that shard's stack to take over (it serves throughout)`);
+    }
     if (decision.kind === "delete") {
       await deleteScript(client, target);
       recordScript(client.baseUrl, target, undefined);
@@ -224,4 +232,11 @@ export async function remove(props: ProviderOutputs, overrides: ProviderConfig):
       );
     }
   });
+}
+
+/** The delete decision from the namespace listing, or from the script itself when the listing shows it changed. */
+async function lookAndDecideDelete(client: CloudflareClient, target: ScriptTarget, recorded: RecordedScript): Promise<DeleteDecision> {
+  const known = await listedScript(client, target);
+  if (unchangedSince(known?.listed, recorded.modifiedOn)) return { kind: "delete" };
+  return decideDelete(await getScript(client, target), recorded);
 }

@@ -14,7 +14,7 @@
  * server-side `?tags=` filter tells which scripts are the stack's.
  */
 import { z } from "zod";
-import { callsAllowedNow } from "../cloudflare/budget-headroom.js";
+import { callsAllowedNow } from "../cloudflare/index.js";
 import { RequestBudget, type CloudflareClient } from "../cloudflare/index.js";
 import { describeOrphans, findOrphans } from "../deploy/orphans.js";
 import { listOwnedScripts } from "../deploy/owned-scripts.js";
@@ -23,6 +23,7 @@ import { warn } from "./engine-log.js";
 import { containsUnknown } from "./inputs.js";
 import { withoutInternalKeys } from "./plan.js";
 import { createClient, type ProviderConfig } from "./settings.js";
+import { handedOverNames, recordHandovers } from "./shard-handovers.js";
 
 /** Marks the watch's inputs, so the one serialized provider (shell.ts) serves both resource kinds. */
 export const ORPHAN_WATCH_KIND = "orphan-watch";
@@ -36,6 +37,8 @@ export const orphanWatchInputsSchema = z
     namespace: z.string(),
     owner: z.string(),
     declared: z.array(z.string()),
+    /** A sharded stack's tenants of other shards: kept for this run only (shard-handovers.ts), dropped by check. */
+    handedOver: z.array(z.string()).optional(),
   })
   .strict();
 export type OrphanWatchInputs = z.infer<typeof orphanWatchInputsSchema>;
@@ -45,10 +48,14 @@ export function isOrphanWatch(props: Record<string, unknown> | undefined): boole
 }
 
 export function checkOrphanWatch(news: Record<string, unknown>): { inputs?: Record<string, unknown>; failures?: Array<{ property: string; reason: string }> } {
-  if (containsUnknown(news)) return { inputs: news };
-  const parsed = orphanWatchInputsSchema.safeParse(withoutInternalKeys(news));
-  if (parsed.success) return { inputs: news };
-  return { failures: parsed.error.issues.map((i) => ({ property: String(i.path[0] ?? ""), reason: i.message })) };
+  // The handed-over names go to this process's memory, not to the state: the inputs returned here are what is stored.
+  const { handedOver, ...stored } = news;
+  if (containsUnknown(stored)) return { inputs: stored };
+  const known = containsUnknown(handedOver) ? stored : news;
+  const parsed = orphanWatchInputsSchema.safeParse(withoutInternalKeys(known));
+  if (!parsed.success) return { failures: parsed.error.issues.map((i) => ({ property: String(i.path[0] ?? ""), reason: i.message })) };
+  if (parsed.data.handedOver !== undefined) recordHandovers(parsed.data, parsed.data.handedOver);
+  return { inputs: stored };
 }
 
 /** Same names, same target: nothing to record. (The order of `declared` is the program's; sorted there.) */
@@ -86,7 +93,8 @@ export async function warnAboutOrphans(
     const owned = await listOwnedScripts(client, inputs.accountId, inputs.namespace, inputs.owner, mayContinue);
     const sameTarget = olds.accountId === inputs.accountId && olds.namespace === inputs.namespace && Array.isArray(olds.declared);
     const recorded = sameTarget ? (olds.declared as unknown[]).filter((n): n is string => typeof n === "string") : [];
-    const orphans = findOrphans(owned.scripts, [...inputs.declared, ...recorded]);
+    // Another shard's tenant that still carries this stack's tag is waiting for that shard's `up`, not orphaned.
+    const orphans = findOrphans(owned.scripts, [...inputs.declared, ...recorded, ...handedOverNames(inputs)]);
     if (orphans.length === 0) return;
     const one = orphans.length === 1;
     await say(

@@ -6,11 +6,13 @@ import {
   resolveCloudflareConfig,
   resolveTransportSettings,
   TRANSPORT_SETTINGS,
+  type BudgetWait,
   type ClientOptions,
   type ConfigOverrides,
   type TransportSettingKey,
   type TransportSettingsInput,
 } from "../cloudflare/index.js";
+import { SHARD_CONFIG_KEY } from "../rules/shards.js";
 
 /** The stack config keys the provider reads for credentials (namespace `cloudflare:`), as @pulumi/cloudflare names them. */
 export const CONFIG_KEYS = {
@@ -34,6 +36,11 @@ export interface ConfigReader {
 /** What configure() reads once per provider process. */
 export interface ProviderConfig extends ConfigOverrides {
   transport?: TransportSettingsInput;
+  /**
+   * `wfp-assets:shard` as given: the stack is one shard of a fleet, so its creates take tenants over from the
+   * project's other stacks (src/deploy/ownership.ts). The program validates the value (src/tenant-sites/shards.ts).
+   */
+  shard?: string;
 }
 
 /** Reads the provider's stack config once in configure(); env vars fill what the stack leaves unset. */
@@ -49,29 +56,23 @@ export function readProviderConfig(config: ConfigReader): ProviderConfig {
     if (value !== undefined && value !== "") transport[key] = value;
   }
   if (Object.keys(transport).length > 0) overrides.transport = transport as TransportSettingsInput;
+  const shard = config.get(SHARD_CONFIG_KEY);
+  if (shard !== undefined && shard.trim() !== "") overrides.shard = shard;
   return overrides;
 }
-
-/** One line per budget wait of the whole process (reads of a refresh have no deploy to report it). */
-let budgetLog: ((line: string) => void) | undefined;
-const announcedBudgets = new WeakSet<object>();
 
 /**
  * A client for one provider call. Credentials never leave this process: they come from stack config (secret config
  * arrives decrypted) or the environment, and are not part of any input, output or the serialized provider. Every
- * client of the process shares one request budget per API origin and credential (src/cloudflare/budget-registry.ts),
- * so a stack of a thousand tenants paces its calls together.
+ * client of the process shares one request budget per API origin and credential (src/cloudflare/budget/registry.ts),
+ * so a stack of a thousand tenants paces its calls together. `log` hears this client's waits for the budget, once
+ * per wait (a deploy's requests report to the deploy's progress instead: src/cloudflare/budget/observe.ts).
  */
 export function createClient(config: ProviderConfig, log?: (line: string) => void, onRetry?: ClientOptions["onRetry"]): CloudflareClient {
   const { baseUrl, credentials } = resolveCloudflareConfig({ env: process.env, overrides: config });
   const transport = resolveTransportSettings({ input: config.transport, env: process.env });
-  const client = new CloudflareClient({ baseUrl, credentials, transport, onRetry, userAgent: "pulumi-wfp-assets" });
-  if (log !== undefined) budgetLog = log;
-  if (!announcedBudgets.has(client.budget)) {
-    announcedBudgets.add(client.budget);
-    client.budget.onWait((wait) => budgetLog?.(formatBudgetWait(wait)));
-  }
-  return client;
+  const onBudgetWait = log && ((wait: BudgetWait): void => log(formatBudgetWait(wait)));
+  return new CloudflareClient({ baseUrl, credentials, transport, onRetry, onBudgetWait, userAgent: "pulumi-wfp-assets" });
 }
 
 /**

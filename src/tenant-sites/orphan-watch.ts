@@ -9,6 +9,12 @@ export interface OrphanWatchArgs {
   namespace: pulumi.Input<string>;
   /** Script names of the component's tenants. */
   tenantScripts: string[];
+  /**
+   * In a sharded stack: script names of the fleet's tenants other shards declare. The provider keeps them for this run
+   * only (src/provider/shard-handovers.ts), not in the state: a tenant this stack held is then handed over — its delete
+   * leaves the script serving — and is no orphan while it still carries this stack's tag.
+   */
+  handedOver?: string[];
 }
 
 /**
@@ -39,5 +45,6 @@ export function orphanWatchInputs(args: OrphanWatchArgs): pulumi.Inputs {
     namespace: args.namespace,
     owner: `${pulumi.getProject()}/${pulumi.getStack()}`,
     declared,
+    ...(args.handedOver ? { handedOver: args.handedOver } : {}),
   };
 }

@@ -7,6 +7,7 @@ import { join, relative, resolve, sep } from "node:path";
 import { z } from "zod";
 import type { AssetConfigArgs, UserWorkerArgs } from "../resource/args.js";
 import { checkNeedsWorker, checkWorkerSettings, deploySettingsShape, describeIssues, scriptNameSchema, workerSettingsShape } from "../rules/index.js";
+import { tenantShardSchema } from "../rules/shards.js";
 
 /** Per-tenant settings: in code (`TenantSitesArgs.tenants`) or in the tenant folder's `tenant.json`. */
 export interface TenantSettings {
@@ -36,6 +37,12 @@ export interface TenantSettings {
   adopt?: boolean;
   /** Binding types of the live version that survive every deploy (see `UserWorkerAssetsArgs.keepBindings`). @default [] */
   keepBindings?: string[];
+  /**
+   * In a sharded fleet (stack config `wfp-assets:shard`), the shard (1-based) that declares this tenant instead of the
+   * one its name hashes to (src/rules/shards.ts). Ignored by an unsharded stack.
+   * @default undefined (the hash of the folder name decides)
+   */
+  shard?: number;
 }
 
 
@@ -63,6 +70,7 @@ const tenantFileSchema = z
     compatibilityDate: deploySettingsShape.compatibilityDate,
     adopt: z.boolean().optional(),
     keepBindings: deploySettingsShape.keepBindings,
+    shard: tenantShardSchema.optional(),
   })
   .strict()
   .superRefine((settings, ctx) => checkNeedsWorker(settings, settings.worker !== undefined, ctx));

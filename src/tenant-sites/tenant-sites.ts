@@ -4,6 +4,10 @@ import { UserWorkerAssets } from "../resource/user-worker-assets.js";
 import type { UserWorkerAssetsArgs } from "../resource/args.js";
 import { OrphanWatch, type OrphanWatchArgs } from "./orphan-watch.js";
 import { assertDistinctScripts, listTenants, readTenantFile, tenantPaths, TenantSettingsError, type TenantSettings } from "./tenant-file.js";
+import { parseShardConfig, splitTenants } from "./shards.js";
+import { SHARD_CONFIG_KEY, type Shard } from "../rules/shards.js";
+
+const [SHARD_CONFIG_NAMESPACE, SHARD_CONFIG_NAME] = SHARD_CONFIG_KEY.split(":") as [string, string];
 
 export interface TenantSitesArgs {
   /** Cloudflare account id (32 hex). */
@@ -48,19 +52,23 @@ export function declareTenants<Site extends pulumi.Resource>(
   name: string,
   args: TenantSitesArgs,
   make: TenantResourceMakers<Site>,
-): { sites: Record<string, Site>; scriptNames: Record<string, string> } {
+  shard?: Shard,
+): { sites: Record<string, Site>; scriptNames: Record<string, string>; shardOf?: Record<string, number> } {
   const sites: Record<string, Site> = {};
   const scriptNames: Record<string, string> = {};
   const cwd = process.cwd();
   const root = resolve(cwd, args.sitesDirectory);
-  const tenants = settled(name, () => {
-    const list = listTenants(root).map((tenant) => {
-      const tenantDir = join(root, tenant);
-      const settings: TenantSettings = { ...args.defaults, ...readTenantFile(tenantDir), ...args.tenants?.[tenant] };
-      return { tenant, settings, scriptName: settings.scriptName ?? tenant, paths: tenantPaths(tenant, tenantDir, settings, cwd) };
+  // Every shard reads every tenant's settings (not its files): the split needs each tenant's override and script
+  // name, and two folders on one script are refused across the whole fleet, not just within a shard.
+  const { tenants, split } = settled(name, () => {
+    const all = listTenants(root).map((tenant) => {
+      const settings: TenantSettings = { ...args.defaults, ...readTenantFile(join(root, tenant)), ...args.tenants?.[tenant] };
+      return { tenant, settings, scriptName: settings.scriptName ?? tenant, shard: settings.shard };
     });
-    assertDistinctScripts(Object.fromEntries(list.map((t) => [t.tenant, t.scriptName])));
-    return list;
+    assertDistinctScripts(Object.fromEntries(all.map((t) => [t.tenant, t.scriptName])));
+    const split = shard ? splitTenants(all, shard) : undefined;
+    const mine = (split?.mine ?? all).map((t) => ({ ...t, paths: tenantPaths(t.tenant, join(root, t.tenant), t.settings, cwd) }));
+    return { tenants: mine, split };
   });
   for (const { tenant, settings, scriptName, paths } of tenants) {
     scriptNames[tenant] = scriptName;
@@ -86,10 +94,16 @@ export function declareTenants<Site extends pulumi.Resource>(
   // Warns at preview and up about scripts with this stack's owner tag that no resource declares (README, "Orphans").
   make.orphanWatch(
     `${name}-orphans`,
-    { component: name, accountId: args.accountId, namespace: args.namespace, tenantScripts: Object.values(scriptNames) },
+    {
+      component: name,
+      accountId: args.accountId,
+      namespace: args.namespace,
+      tenantScripts: Object.values(scriptNames),
+      ...(split ? { handedOver: split.elsewhere } : {}),
+    },
     { parent, dependsOn: Object.values(sites) },
   );
-  return { sites, scriptNames };
+  return { sites, scriptNames, ...(split ? { shardOf: split.shardOf } : {}) };
 }
 
 /**
@@ -99,15 +113,28 @@ export function declareTenants<Site extends pulumi.Resource>(
 export class TenantSites extends pulumi.ComponentResource {
   /** The tenants' resources by folder name. */
   readonly sites: Record<string, UserWorkerAssets>;
-  /** Script name by tenant folder name. */
+  /** Script name by tenant folder name (this shard's tenants only, in a sharded stack). */
   readonly scriptNames: Record<string, string>;
+  /** In a sharded stack (stack config `wfp-assets:shard`): which shard it is. */
+  readonly shard?: Shard;
+  /** In a sharded stack: the shard (1-based) of every tenant folder of the fleet, this shard's and the others'. */
+  readonly shardOf?: Record<string, number>;
 
   constructor(name: string, args: TenantSitesArgs, opts?: pulumi.ComponentResourceOptions) {
     super("wfp:index:TenantSites", name, {}, opts);
-    ({ sites: this.sites, scriptNames: this.scriptNames } = declareTenants(this, name, args, {
-      site: (siteName, siteArgs, siteOpts) => new UserWorkerAssets(siteName, siteArgs, siteOpts),
-      orphanWatch: (watchName, watchArgs, watchOpts) => new OrphanWatch(watchName, watchArgs, watchOpts),
-    }));
+    // The stack config, not an argument: the provider reads the same key to take tenants over from the fleet's other
+    // shards (src/deploy/ownership.ts), so the program and the provider can never disagree about it.
+    this.shard = settled(name, () => parseShardConfig(new pulumi.Config(SHARD_CONFIG_NAMESPACE).get(SHARD_CONFIG_NAME)));
+    ({ sites: this.sites, scriptNames: this.scriptNames, shardOf: this.shardOf } = declareTenants(
+      this,
+      name,
+      args,
+      {
+        site: (siteName, siteArgs, siteOpts) => new UserWorkerAssets(siteName, siteArgs, siteOpts),
+        orphanWatch: (watchName, watchArgs, watchOpts) => new OrphanWatch(watchName, watchArgs, watchOpts),
+      },
+      this.shard,
+    ));
     this.registerOutputs({ scriptNames: this.scriptNames });
   }
 }

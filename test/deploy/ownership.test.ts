@@ -122,3 +122,39 @@ describe("decideDelete", () => {
     expect(decideDelete(live({ modifiedOn: "", etag: "e2" }), { ...recorded, modifiedOn: "" }).kind).toBe("leave");
   });
 });
+
+describe("shards of one fleet hand tenants over (either `up` first)", () => {
+  const shardTwo = "platform/shard-2";
+  const shardOneScript = live({ tags: [ownerTag("platform/shard-1")] });
+
+  it("the new shard's create takes the tenant over from another stack of its project", () => {
+    expect(decideCreate(target, shardOneScript, shardTwo, false, true)).toEqual({ kind: "handover", previousOwner: "platform/shard-1" });
+    // The one stack a fleet was split from is a stack of the same project too.
+    expect(decideCreate(target, live({ tags: [ownerTag("platform/prod")] }), shardTwo, false, true)).toMatchObject({ kind: "handover" });
+  });
+
+  it("takes nothing over from another project, a hand deploy, or as a stack that is no shard", () => {
+    expect(decideCreate(target, live({ tags: [ownerTag("other/shard-1")] }), shardTwo, false, true).kind).toBe("refuse");
+    expect(decideCreate(target, live({ tags: [] }), shardTwo, false, true).kind).toBe("refuse");
+    const unsharded = decideCreate(target, shardOneScript, shardTwo, false, false);
+    expect(unsharded.kind).toBe("refuse");
+    expect(unsharded.kind === "refuse" && unsharded.message).toMatch(/set `wfp-assets:shard` in this stack's config/);
+  });
+
+  it("the old shard's delete of a handed-over tenant leaves the script, whoever holds it by then", () => {
+    const recorded = { owner: "platform/shard-1", modifiedOn: shardOneScript.modifiedOn };
+    // Old shard first: the script is still exactly as it left it — and still serves.
+    expect(decideDelete(shardOneScript, recorded, true)).toEqual({ kind: "handed-over" });
+    // New shard first: it already carries the new shard's tag.
+    expect(decideDelete(live({ tags: [ownerTag(shardTwo)], modifiedOn: "2026-11-03T00:00:00.000Z" }), recorded, true)).toEqual({ kind: "handed-over" });
+    // A tenant removed from the fleet is no handover: its unchanged script is deleted as before.
+    expect(decideDelete(shardOneScript, recorded, false)).toEqual({ kind: "delete" });
+  });
+
+  it("two shards that both declare a tenant are told they disagree about its shard", () => {
+    const taken = live({ tags: [ownerTag(shardTwo)] });
+    const decision = decideUpdate(target, taken, { previous: "platform/shard-1", next: "platform/shard-1" }, false, true);
+    expect(decision.kind).toBe("refuse");
+    expect(decision.kind === "refuse" && decision.message).toMatch(/disagree about its shard: give every shard's wfp-assets:shard the same count/);
+  });
+});
