@@ -86,7 +86,7 @@ export function importEdges(files: readonly SourceFile[], self: SelfPackage): Ed
   return edges;
 }
 
-/** The source path of a built file the package exports: `./dist/emulator/index.js` → `src/emulator/index.js`. */
+/** Where a built file the package exports comes from: `./dist/<path>.js` is compiled from `<path>.ts` under src. */
 const sourceOfBuilt = (built: string) => path.posix.join("src", path.posix.relative("dist", path.posix.normalize(built)));
 
 function resolveSpecifier(from: string, specifier: string, known: Set<string>, self: SelfPackage): string | undefined {

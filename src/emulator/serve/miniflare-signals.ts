@@ -1,9 +1,14 @@
 /**
- * Miniflare adds SIGINT/SIGTERM/SIGHUP listeners that kill workerd and exit the process at once (codes 130, 143,
- * 129). In a program that handles those signals itself, such as the emulator CLI or the demo, that pre-empts the
- * program's graceful stop and its exit code. Without any listener, though, the process would die by the signal and
- * leave workerd running. So each listener Miniflare adds is swapped for one that runs it only when every listener
- * of that signal is such a swap: that is, when nothing else handles the signal.
+ * The emulator's one change to its host process. Miniflare adds SIGINT/SIGTERM/SIGHUP listeners that kill workerd
+ * and exit the process at once (codes 130, 143, 129); it has no option to leave them out. In a program that handles
+ * those signals itself, such as the emulator CLI or the demo, they pre-empt the program's graceful stop and its exit
+ * code. Without any listener, though, the process would die by the signal and leave workerd running. So each
+ * listener Miniflare adds is swapped for one that runs it only when every listener of that signal is such a swap:
+ * that is, when nothing else handles the signal.
+ *
+ * What this relies on (the listeners are added inside `new Miniflare`, one per signal, the same functions for every
+ * instance, and they exit the process) is checked against the real Miniflare in
+ * test/emulator/serve/miniflare-signals.test.ts.
  */
 
 const SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
