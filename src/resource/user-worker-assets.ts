@@ -2,8 +2,10 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as serializedProvider from "../provider/shell.js";
+import { suspendStackTraces } from "../host/stack-traces.js";
+import { OUTPUT_ONLY_PROPERTIES, PASSED_THROUGH_INPUTS } from "../rules/index.js";
 import { prepareAssetConfig, prepareAssets, prepareWorker } from "./prepare.js";
-import type { UserWorkerAssetsArgs } from "./args.js";
+import type { UserWorkerAssetsArgs, UserWorkerAssetsOutputProperties } from "./args.js";
 import { preparing } from "./program-error.js";
 import { claimScript } from "./script-claims.js";
 
@@ -30,36 +32,23 @@ export const PROVIDER_VERSION: string = (
  * });
  */
 export class UserWorkerAssets extends pulumi.dynamic.Resource {
-  declare readonly accountId: pulumi.Output<string>;
-  declare readonly namespace: pulumi.Output<string | undefined>;
-  declare readonly scriptName: pulumi.Output<string>;
-  /** SHA-256 of the path → hash manifest. */
-  declare readonly manifestDigest: pulumi.Output<string>;
-  declare readonly fileCount: pulumi.Output<number>;
-  declare readonly totalBytes: pulumi.Output<number>;
-  /** Files (distinct contents) sent by the last deploy; 0 when Cloudflare already had them all. */
-  declare readonly uploadedFiles: pulumi.Output<number>;
-  declare readonly uploadedBytes: pulumi.Output<number>;
-  declare readonly scriptId: pulumi.Output<string>;
-  declare readonly etag: pulumi.Output<string>;
-  declare readonly modifiedOn: pulumi.Output<string>;
-  declare readonly hasAssets: pulumi.Output<boolean>;
-
   constructor(name: string, args: UserWorkerAssetsArgs, opts?: pulumi.CustomResourceOptions) {
     const inputs = userWorkerAssetsInputs(name, args);
-    // Pulumi's SDK stamps each output promise of a resource with `new Error().stack` (for its debugging of
-    // unhandled rejections), formatted through source maps: ~10 ms of program CPU per tenant, the larger half of a
-    // 1,000-tenant preview (bench/README.md, tenants). Nothing reads those stacks unless a promise is left
-    // unhandled; the resource's registration keeps its own. The limit is restored at once.
-    const stackTraceLimit = Error.stackTraceLimit;
-    Error.stackTraceLimit = 0;
+    // The SDK's per-output stack stamps cost ~10 ms of program CPU per resource (src/host/stack-traces.ts).
+    const restoreStackTraces = suspendStackTraces();
     try {
       super(serializedProvider, name, inputs, opts, "wfp", "UserWorkerAssets");
     } finally {
-      Error.stackTraceLimit = stackTraceLimit;
+      restoreStackTraces();
     }
   }
 }
+
+/**
+ * The resource's outputs (`manifestDigest`, `fileCount`, `etag`, …), each a `pulumi.Output`: the contract's outputs
+ * (src/rules/user-worker-assets.ts), declared on the class by merging this interface; the SDK sets them.
+ */
+export interface UserWorkerAssets extends UserWorkerAssetsOutputProperties {}
 
 /**
  * The resource's inputs as the provider receives them: the folder walked and hashed, the worker's modules digested, the
@@ -86,33 +75,19 @@ export function userWorkerAssetsInputs(name: string, args: UserWorkerAssetsArgs)
     .all([pulumi.output(args.assetConfig), assets])
     .apply(([config, prepared]) => prepareAssetConfig(config as Parameters<typeof prepareAssetConfig>[0], prepared));
   return {
-    accountId: args.accountId,
-    namespace: args.namespace,
+    // As given: accountId, namespace, hashSalt, compatibility, tags, maxFiles, keepBindings, adopt (the contract's list).
+    ...Object.fromEntries(PASSED_THROUGH_INPUTS.map((key) => [key, args[key]])),
     scriptName: pulumi.all([args.scriptName, scriptClaim]).apply(([scriptName]) => scriptName),
     directory: assets.directory,
     manifest: assets.manifest,
-    hashSalt: args.hashSalt,
     worker,
     assetConfig,
-    compatibilityDate: args.compatibilityDate,
-    compatibilityFlags: args.compatibilityFlags,
-    tags: args.tags,
-    maxFiles: args.maxFiles,
-    keepBindings: args.keepBindings,
-    adopt: args.adopt,
     // The owner marker's value (src/deploy/ownership.ts): a rename or move within this stack keeps it, so its
     // create over the same script proceeds, while another stack's create is refused unless it adopts.
     owner: `${pulumi.getProject()}/${pulumi.getStack()}`,
     workDir: cwd,
     providerVersion: PROVIDER_VERSION,
-    manifestDigest: undefined,
-    fileCount: undefined,
-    totalBytes: undefined,
-    uploadedFiles: undefined,
-    uploadedBytes: undefined,
-    scriptId: undefined,
-    etag: undefined,
-    modifiedOn: undefined,
-    hasAssets: undefined,
+    // Outputs the provider sets must be properties of the resource from the start: declared unknown here.
+    ...Object.fromEntries(OUTPUT_ONLY_PROPERTIES.map((key) => [key, undefined])),
   };
 }

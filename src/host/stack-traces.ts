@@ -1,0 +1,27 @@
+/**
+ * Host workaround: no stack traces while a resource is constructed.
+ *
+ * Why: Pulumi's Node.js SDK stamps every promise it makes for a resource's outputs (four per property: value, known,
+ * secret, dependencies; runtime/debuggable.js `debuggablePromise`) with `new Error().stack`, only to print it if the
+ * program exits with that promise still pending. Formatting those stacks through source maps costs ~10 ms of program
+ * CPU per `UserWorkerAssets`, the larger half of a 1,000-tenant preview (bench/README.md, tenants). With
+ * `Error.stackTraceLimit = 0` V8 captures no frames, so the stamp is just "Error". The registration's own source
+ * position is unaffected: the SDK raises the limit itself while it reads it (resource.js `Resource.callsites`).
+ *
+ * What it costs: a promise the SDK reports as leaked names no call site. Nothing else reads these stacks.
+ *
+ * Checked against @pulumi/pulumi 3.259.0. test/host/stack-traces.test.ts constructs a real resource under the SDK
+ * and fails if the SDK no longer stamps stacks (then this is not needed) or if the limit no longer suppresses them.
+ */
+
+/**
+ * Turns stack capture off until the returned function is called; use it around `super()` of a resource and restore
+ * in `finally`, so nothing else in the process ever runs without stacks.
+ */
+export function suspendStackTraces(): () => void {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  return () => {
+    Error.stackTraceLimit = limit;
+  };
+}
