@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import { type AccountPlan, type EmulatorOptions, EmulatorOptionsError, FaultSpecError, type RunningEmulator, parseRateLimitSpec, startEmulator } from "../emulator/index.js";
+import { checkAccountId } from "../rules/index.js";
 
 const HELP = `usage: wfp-assets emulator [options]
 
@@ -118,7 +119,10 @@ function integer(text: string, flag: string, min: number): number {
 function accountsOf(list: string | undefined, flag: string): string[] | undefined {
   if (list === undefined) return undefined;
   const accounts = list.split(",").filter(Boolean);
-  for (const a of accounts) if (!/^[0-9a-f]{32}$/.test(a)) throw new UsageError(`${flag}: "${a}" is not an account id (32 lowercase hex).`);
+  for (const a of accounts) {
+    const problem = checkAccountId(a);
+    if (problem !== undefined) throw new UsageError(`${flag}: "${a}" is not an account id: ${problem}.`);
+  }
   return accounts;
 }
 

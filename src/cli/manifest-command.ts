@@ -10,6 +10,7 @@ import {
   type BuiltManifest,
 } from "../manifest/index.js";
 import { FREE_PLAN_MAX_FILES } from "../rules/index.js";
+import { parseMaxFilesFlag } from "./max-files-flag.js";
 
 /** Where the command writes; `process` in production, string collectors in tests. */
 export interface CommandOutput {
@@ -101,14 +102,9 @@ function parseCommandLine(argv: string[]): { directory: string; json: boolean; o
 }
 
 function parseMaxFiles(text: string): number {
-  const value = /^\s*\d+\s*$/.test(text) ? Number(text) : Number.NaN;
-  if (!Number.isSafeInteger(value) || value < 1 || value > MAX_FILES_LIMIT) {
-    throw new UsageError(
-      `--max-files must be a whole number from 1 to ${MAX_FILES_LIMIT} (the per-version limit of the Paid plan and Workers for Platforms), got ${JSON.stringify(text)}. ` +
-        `Leave it out for ${DEFAULT_MAX_FILES}, or pass ${FREE_PLAN_MAX_FILES} for an account script on the Free plan.`,
-    );
-  }
-  return value;
+  const parsed = parseMaxFilesFlag(text);
+  if ("problem" in parsed) throw new UsageError(parsed.problem);
+  return parsed.value;
 }
 
 function summary(built: BuiltManifest): string {

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import {
   assetConfigSchema,
+  checkMainModule,
   checkNeedsWorker,
   checkWorkerSettings,
   compatibilityDateSchema,
@@ -41,7 +42,7 @@ const deployRequestSchema = z
     hashSalt: hashSaltSchema.optional(),
     worker: z
       .object({
-        mainModule: z.string().min(1),
+        mainModule: z.string(),
         moduleNames: z.array(z.string()),
         modules: z.array(z.object({ name: z.string(), contentType: moduleContentTypeSchema.optional(), json: z.string().optional() })),
         ...workerSettingsShape,
@@ -56,13 +57,7 @@ const deployRequestSchema = z
             ctx.addIssue({ code: "custom", path: ["modules", i], message: `"${module.name}" is not valid JSON (${(error as Error).message}); a .json module must hold JSON` });
           }
         }
-        if (!worker.moduleNames.includes(worker.mainModule)) {
-          ctx.addIssue({
-            code: "custom",
-            path: ["mainModule"],
-            message: `"${worker.mainModule}" is not among the worker's modules (${worker.moduleNames.map((m) => `"${m}"`).join(", ") || "none"}); name one of them`,
-          });
-        }
+        checkMainModule(worker, worker.moduleNames, ctx);
       })
       .optional(),
   })

@@ -1,21 +1,14 @@
-import { DEFAULT_MAX_FILES, FREE_PLAN_MAX_FILES, MAX_ASSET_SIZE, MAX_FILES_LIMIT, maxFilesSchema } from "../rules/limits.js";
+import { DEFAULT_MAX_FILES, MAX_ASSET_SIZE, MAX_FILES_LIMIT, maxFilesMessage, maxFilesSchema } from "../rules/limits.js";
 import { ManifestError } from "./errors.js";
 
 // The limits themselves are rules shared with the provider, tenant.json and the CLI (src/rules/limits.ts).
 export { DEFAULT_MAX_FILES, MAX_ASSET_SIZE, MAX_FILES_LIMIT };
 
-/** Validates the `maxFiles` option; `undefined` means the default, Cloudflare's limit for paid plans and WfP. */
+/** Validates the `maxFiles` option under the shared rule; `undefined` means the default, Cloudflare's limit for paid plans and WfP. */
 export function resolveMaxFiles(maxFiles: unknown): number {
   if (maxFiles === undefined) return DEFAULT_MAX_FILES;
   const parsed = maxFilesSchema.safeParse(maxFiles);
-  if (!parsed.success) {
-    throw new ManifestError(
-      "invalid-max-files",
-      `maxFiles must be a whole number from 1 to ${MAX_FILES_LIMIT.toLocaleString("en-US")} ` +
-        `(Cloudflare's per-version limit on the Paid plan and for Workers for Platforms), got ${JSON.stringify(maxFiles) ?? String(maxFiles)}. ` +
-        `Leave it unset for ${DEFAULT_MAX_FILES.toLocaleString("en-US")}, or set ${FREE_PLAN_MAX_FILES.toLocaleString("en-US")} for an account-level script on the Free plan.`,
-    );
-  }
+  if (!parsed.success) throw new ManifestError("invalid-max-files", parsed.error.issues[0]?.message ?? maxFilesMessage(maxFiles));
   return parsed.data;
 }
 

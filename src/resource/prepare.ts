@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { dirname, isAbsolute, relative, resolve, sep } from "node:path";
 import { manifestInputOffThread } from "../manifest/index.js";
 import { sha256Hex } from "../provider/canonical.js";
-import type { AssetConfigInput, WorkerInput, WorkerModuleInput } from "../provider/inputs.js";
+import { mainModuleProblem, type AssetConfigInput, type WorkerInput, type WorkerModuleInput } from "../rules/index.js";
 import type { AssetConfigArgs, UserWorkerArgs } from "./args.js";
 
 export class UserWorkerAssetsInputError extends Error {
@@ -60,13 +60,8 @@ export function prepareAssetConfig(config: AssetConfigArgs | undefined, assets: 
  */
 export async function prepareWorker(worker: UserWorkerArgs | undefined, cwd: string): Promise<WorkerInput | undefined> {
   if (worker === undefined) return undefined;
-  if (!worker.mainModule) {
-    throw new UserWorkerAssetsInputError(
-      worker.assetsBinding
-        ? `worker.assetsBinding "${worker.assetsBinding}" is set but worker.mainModule is not: an assets-only worker has no code to bind the assets to. Add worker.mainModule or remove the worker.`
-        : "worker.mainModule is required when `worker` is given (a path to the worker's ES module). Remove `worker` for an assets-only site.",
-    );
-  }
+  const missing = mainModuleProblem(worker);
+  if (missing !== undefined) throw new UserWorkerAssetsInputError(missing);
   const inline = (worker.modules ?? []).filter((m): m is Exclude<typeof m, string> => typeof m !== "string");
   const files = (worker.modules ?? []).filter((m): m is string => typeof m === "string");
   const modules: WorkerModuleInput[] = [];
@@ -82,7 +77,9 @@ export async function prepareWorker(worker: UserWorkerArgs | undefined, cwd: str
       if (name.startsWith("../") || isAbsolute(name)) {
         throw new UserWorkerAssetsInputError(`worker module ${path} is outside the main module's folder ${root}; keep modules next to or below the main module.`);
       }
-      const content = await readModule(path, i === 0 ? "worker.mainModule" : "worker.modules");
+      // A main module that is neither an inline module's name nor a file: the rule names the inline modules.
+      const notAModule = i === 0 && inline.length > 0 ? mainModuleProblem(worker, inline.map((m) => m.name)) : undefined;
+      const content = await readModule(path, i === 0 ? "worker.mainModule" : "worker.modules", notAModule);
       if (i === 0) mainModule = name;
       modules.push({ name, path: projectRelative(path, cwd), sha256: sha256Hex(content) });
     }
@@ -102,11 +99,12 @@ export async function prepareWorker(worker: UserWorkerArgs | undefined, cwd: str
   return prepared;
 }
 
-async function readModule(path: string, property: string): Promise<Buffer> {
+async function readModule(path: string, property: string, whenMissing?: string): Promise<Buffer> {
   try {
     return await readFile(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" && whenMissing !== undefined) throw new UserWorkerAssetsInputError(whenMissing);
     throw new UserWorkerAssetsInputError(
       `${property}: cannot read ${path} (${code === "ENOENT" ? "no such file" : code ?? String(error)}). Give a path relative to the project folder or an absolute path.`,
     );

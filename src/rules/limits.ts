@@ -12,10 +12,22 @@ export const DEFAULT_MAX_FILES = MAX_FILES_LIMIT;
 /** Files per Worker version on the Workers Free plan: what an account-level script of a free account sets `maxFiles` to. */
 export const FREE_PLAN_MAX_FILES = 20_000;
 
+/**
+ * The one message for a bad `maxFiles`, wherever it is given: the resource, tenant.json, `buildManifest` and the CLI's
+ * `--max-files` (`property` names what the user typed).
+ */
+export function maxFilesMessage(given: unknown, property = "maxFiles"): string {
+  const shown = typeof given === "number" ? String(given) : (JSON.stringify(given) ?? String(given));
+  return (
+    `${property} must be a whole number from 1 to ${MAX_FILES_LIMIT.toLocaleString("en-US")} (Cloudflare's per-version limit on the ` +
+    `Paid plan and for Workers for Platforms), got ${shown}. Leave it unset for ${DEFAULT_MAX_FILES.toLocaleString("en-US")}, ` +
+    `or set ${FREE_PLAN_MAX_FILES.toLocaleString("en-US")} for an account-level script on the Free plan.`
+  );
+}
+
+const badMaxFiles = (issue: { input?: unknown }): string => maxFilesMessage(issue.input);
+
+/** One check, so a value that breaks two bounds (say -1.5) is reported once. */
 export const maxFilesSchema = z
-  .number({ error: "maxFiles must be a number" })
-  .int({ error: "maxFiles must be a whole number" })
-  .min(1, { error: "maxFiles must be at least 1" })
-  .max(MAX_FILES_LIMIT, {
-    error: `maxFiles can be at most ${MAX_FILES_LIMIT.toLocaleString("en-US")} (Cloudflare's per-version limit on the Paid plan and for Workers for Platforms, and the default; ${FREE_PLAN_MAX_FILES.toLocaleString("en-US")} on the Free plan)`,
-  });
+  .number({ error: badMaxFiles })
+  .refine((value) => Number.isInteger(value) && value >= 1 && value <= MAX_FILES_LIMIT, { error: badMaxFiles });

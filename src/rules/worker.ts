@@ -41,6 +41,37 @@ export function checkWorkerSettings(
   }
 }
 
+/** How a list of module names reads in a message: `"index.js", "lib/u.js"`, or `none`. */
+function namesList(names: readonly string[]): string {
+  return names.map((name) => `"${name}"`).join(", ") || "none";
+}
+
+/**
+ * The one rule for a worker's main module, and its one message, wherever a worker is taken: the program
+ * (src/resource/prepare.ts), the provider's check (src/rules/user-worker-assets.ts) and the deploy library
+ * (src/deploy/validate.ts). A worker needs a main module, and it must be one of the worker's modules (`moduleNames`;
+ * undefined where the modules are not known yet). Undefined when the worker is fine.
+ */
+export function mainModuleProblem(worker: { mainModule?: string; assetsBinding?: string }, moduleNames?: readonly string[]): string | undefined {
+  const { mainModule, assetsBinding } = worker;
+  if (!mainModule) {
+    return assetsBinding
+      ? `worker.assetsBinding "${assetsBinding}" is set but worker.mainModule is not: an assets-only worker has no code to bind the assets to. Add worker.mainModule or remove the worker.`
+      : "worker.mainModule is required when `worker` is given (the worker's ES module). Add it, or remove `worker` for an assets-only site.";
+  }
+  if (moduleNames === undefined || moduleNames.includes(mainModule)) return undefined;
+  return (
+    `worker.mainModule "${mainModule}" is not one of the worker's modules (${namesList(moduleNames)}); ` +
+    `set it to one of their names, or add a module named "${mainModule}".`
+  );
+}
+
+/** `mainModuleProblem` as a zod issue on `mainModule`, for the schemas that take a worker. */
+export function checkMainModule(worker: { mainModule?: string; assetsBinding?: string }, moduleNames: readonly string[], ctx: z.RefinementCtx): void {
+  const problem = mainModuleProblem(worker, moduleNames);
+  if (problem !== undefined) ctx.addIssue({ code: "custom", path: ["mainModule"], message: problem });
+}
+
 /**
  * Module part content types Cloudflare's schema lists (docs/cloudflare-api.md §7.4, §15.3). `application/json` is not among them: a
  * `.json` module is sent as an ES module whose default export is the JSON (src/deploy/script-form.ts).

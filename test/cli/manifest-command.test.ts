@@ -96,7 +96,7 @@ describe("wfp-assets manifest", () => {
     [[], /missing <dir>/],
     [["a", "b"], /expected one directory, got 2/],
     [["dir", "--jsn"], /--jsn/],
-    [["dir", "--max-files", "lots"], /--max-files must be a whole number from 1 to 100000 .*, got "lots"/],
+    [["dir", "--max-files", "lots"], /--max-files must be a whole number from 1 to 100,000 .*, got "lots"/],
     [["dir", "--max-files", "0"], /--max-files must be a whole number/],
     [["dir", "--max-files", "100001"], /--max-files must be a whole number/],
     [["dir", "--salt="], /--salt is empty/],

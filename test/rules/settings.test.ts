@@ -1,7 +1,12 @@
+import { randomUUID } from "node:crypto";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { InvalidDeployRequestError, validateDeployRequest } from "../../src/deploy/index.js";
+import { resolveMaxFiles } from "../../src/manifest/limits.js";
 import { check } from "../../src/provider/engine.js";
+import { prepareWorker } from "../../src/resource/prepare.js";
 import {
   assetConfigSchema,
   bindingsSchema,
@@ -11,6 +16,9 @@ import {
   userTagsSchema,
   workerSettingsShape,
   checkWorkerSettings,
+  mainModuleProblem,
+  maxFilesMessage,
+  maxFilesSchema,
 } from "../../src/rules/index.js";
 
 const ACCOUNT = "0123456789abcdef0123456789abcdef";
@@ -55,6 +63,42 @@ describe("tags", () => {
   });
 });
 
+describe("the main module", () => {
+  it("is required, and must be one of the worker's modules: one message naming the input and the fix", () => {
+    expect(mainModuleProblem({ mainModule: "index.js" }, ["index.js", "lib/u.js"])).toBeUndefined();
+    expect(mainModuleProblem({ mainModule: "index.js" })).toBeUndefined();
+    expect(mainModuleProblem({ mainModule: "main.js" }, ["index.js", "lib/u.js"])).toBe(
+      'worker.mainModule "main.js" is not one of the worker\'s modules ("index.js", "lib/u.js"); set it to one of their names, or add a module named "main.js".',
+    );
+    expect(mainModuleProblem({ mainModule: "main.js" }, [])).toMatch(/modules \(none\)/);
+    expect(mainModuleProblem({ mainModule: "" })).toMatch(/^worker\.mainModule is required when `worker` is given.*Add it, or remove `worker`/);
+    expect(mainModuleProblem({ assetsBinding: "ASSETS" })).toMatch(/^worker\.assetsBinding "ASSETS" is set but worker\.mainModule is not.*Add worker\.mainModule or remove the worker\.$/);
+  });
+
+  it("reads the same in the provider's check, the deploy library and the program", async () => {
+    const expected = mainModuleProblem({ mainModule: "main.js" }, ["index.js"]);
+    const worker = { mainModule: "main.js", modules: [{ name: "index.js", content: "export default {}", sha256: "0".repeat(64) }] };
+    const failures = check({ accountId: ACCOUNT, scriptName: "ok", directory: "public", manifest: {}, providerVersion: "1", worker }).failures;
+    expect(failures).toEqual([{ property: "worker.mainModule", reason: expected }]);
+    expect(() => validateDeployRequest({ target: { accountId: ACCOUNT, scriptName: "ok" }, worker: { mainModule: "main.js", modules: [{ name: "index.js", content: "" }] } })).toThrow(
+      expected,
+    );
+    await expect(prepareWorker({ mainModule: "main.js", modules: [{ name: "index.js", content: "" }] }, join(tmpdir(), `wfp-no-project-${randomUUID()}`))).rejects.toThrow(expected);
+  });
+});
+
+describe("maxFiles", () => {
+  it("has one message, naming what was given and the fix, wherever it is checked", async () => {
+    const expected = maxFilesMessage(0);
+    expect(expected).toMatch(/^maxFiles must be a whole number from 1 to 100,000 .*got 0\. Leave it unset for 100,000, or set 20,000 for an account-level script on the Free plan\.$/);
+    expect(problems(maxFilesSchema, -1.5)).toEqual([`(settings): ${maxFilesMessage(-1.5)}`]);
+    expect(check({ accountId: ACCOUNT, scriptName: "ok", directory: "public", manifest: {}, providerVersion: "1", maxFiles: 0 }).failures).toEqual([
+      { property: "maxFiles", reason: expected },
+    ]);
+    expect(() => resolveMaxFiles(0)).toThrow(expected);
+  });
+});
+
 describe("one rule, every entry point", () => {
   it("a bad script name fails the provider's check and the library's validation with the same words", () => {
     const expected = checkScriptName("Bad Name");
@@ -82,7 +126,7 @@ describe("one rule, every entry point", () => {
       const lines = (error as InvalidDeployRequestError).problems;
       expect(lines.some((l) => l.startsWith("accountId:"))).toBe(true);
       expect(lines.some((l) => l.startsWith("tags:"))).toBe(true);
-      expect(lines).toContain('worker.mainModule: "main.js" is not among the worker\'s modules ("index.js"); name one of them');
+      expect(lines).toContain(`worker.mainModule: ${mainModuleProblem({ mainModule: "main.js" }, ["index.js"])}`);
       expect((error as Error).message).toMatch(/nothing was sent/);
     }
   });
