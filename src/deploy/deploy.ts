@@ -1,15 +1,29 @@
-import { CloudflareApiError, type CloudflareClient, type RetryEvent, type ScriptResult, type ScriptTarget } from "../cloudflare/index.js";
-import type { AssetFile, BuiltManifest } from "../manifest/index.js";
-import { deployAssetsOffThread, deployThreadsAvailable } from "./deploy-thread.js";
+import type { CloudflareClient, RetryEvent, ScriptResult, ScriptTarget } from "../cloudflare/index.js";
+import type { BuiltManifest } from "../manifest/index.js";
+import { withRequestObserver, type BudgetWait, type TransportSettings } from "../cloudflare/index.js";
+import {
+  addOutcome,
+  afterBuckets,
+  afterOpening,
+  doneEvent,
+  emptyTally,
+  indexByHash,
+  isRetriedPutRefused,
+  keptAssetsResult,
+  sessionEvent,
+  sessionLimit,
+  uploadResult,
+  type UploadTally,
+} from "./deploy-decisions.js";
+import { deployAssetsOffThread } from "./deploy-thread.js";
 import { DeployError } from "./errors.js";
+import { assetsFromHashedFolder } from "./hashed-folder.js";
+import { getScript } from "./observe.js";
 import type { DeployEvent, ProgressListener } from "./progress.js";
 import { scriptFormFactory } from "./script-form.js";
-import { getScript } from "./observe.js";
 import { describeTarget, isCompleteAnswer, putScript, toScriptInfo } from "./script.js";
 import { openUploadSession, type UploadSession } from "./session.js";
-import { UploadConcurrency, uploadSessionBuckets } from "./upload.js";
-import { withRequestObserver, type BudgetWait, type TransportSettings } from "../cloudflare/index.js";
-import { assetsFromHashedFolder } from "./hashed-folder.js";
+import { UploadConcurrency, uploadSessionBuckets, type BucketUploadContext } from "./upload.js";
 import { isHashedFolder, isKeptAssets, type DeployRequest, type DeployResult, type KeptAssets, type LiveScript } from "./types.js";
 import { validateDeployRequest } from "./validate.js";
 
@@ -30,9 +44,9 @@ export interface DeployOptions {
   /**
    * Run the deploy on a worker thread with a sized heap (src/deploy/deploy-thread.ts), as the Pulumi provider does:
    * the calling process's peak memory then stays flat under the upload. The same budget, progress events (in order)
-   * and errors (same classes and fields) as on the calling thread. Only from the compiled package; from the
-   * TypeScript sources the deploy runs on the calling thread. Default false: `wfp-assets deploy` and library calls
-   * run in the calling thread, where the process's heap can be sized with Node's own flags.
+   * and errors (same classes and fields) as on the calling thread, from the compiled package and from the sources
+   * alike. Default false: `wfp-assets deploy` and library calls run in the calling thread, where the process's heap
+   * can be sized with Node's own flags.
    */
   offThread?: boolean;
 }
@@ -50,7 +64,7 @@ export async function deployAssets(
   request: DeployRequest,
   options: DeployOptions = {},
 ): Promise<DeployResult> {
-  if (options.offThread && deployThreadsAvailable()) {
+  if (options.offThread) {
     if (options.now) throw new TypeError("deployAssets: the `now` option cannot cross to a deploy thread; leave out `offThread` to use it.");
     return deployAssetsOffThread(client, request, options);
   }
@@ -62,131 +76,123 @@ export async function deployAssets(
   return withRequestObserver({ onBudgetWait }, () => runDeploy(client, request, options));
 }
 
+/** One deploy as it runs on this thread: its client, request, options and what it reports. */
+interface DeployRun {
+  client: CloudflareClient;
+  request: DeployRequest;
+  started: number;
+  emit: (event: DeployEvent) => void;
+  onRetry: (retry: RetryEvent) => void;
+  tally: UploadTally;
+}
+
 async function runDeploy(client: CloudflareClient, given: DeployRequest, options: DeployOptions): Promise<DeployResult> {
   validateDeployRequest(given);
   const started = Date.now();
-  const now = options.now ?? Date.now;
   const emit = (event: DeployEvent): void => options.onProgress?.(event);
-  const maxSessions = options.maxSessions ?? DEFAULT_MAX_SESSIONS;
-  // A hashed folder becomes its file list here, on the thread that deploys (hashed-folder.ts).
-  const assets: BuiltManifest | KeptAssets = isHashedFolder(given.assets) ? await assetsFromHashedFolder(given.assets) : given.assets;
-  const request: DeployRequest = { ...given, assets };
-  const { target } = request;
-
-  let retries = 0;
+  const tally = emptyTally();
   const onRetry = (retry: RetryEvent): void => {
-    retries++;
+    tally.retries++;
     emit({ type: "retry", retry });
   };
-  if (isKeptAssets(assets)) return keepAssetsDeploy(client, request, assets, { emit, onRetry, started, retries: () => retries });
+  // A hashed folder becomes its file list here, on the thread that deploys (hashed-folder.ts).
+  const assets: BuiltManifest | KeptAssets = isHashedFolder(given.assets) ? await assetsFromHashedFolder(given.assets) : given.assets;
+  const run: DeployRun = { client, request: { ...given, assets }, started, emit, onRetry, tally };
+  if (isKeptAssets(assets)) return keepAssetsDeploy(run, assets);
+  return uploadDeploy(run, assets, options);
+}
 
+/** Uploads what the server asks for, then attaches it: session → buckets → completion JWT → script PUT. */
+async function uploadDeploy(run: DeployRun, assets: BuiltManifest, options: DeployOptions): Promise<DeployResult> {
   const filesByHash = indexByHash(assets.files);
-  const ctx = {
+  const { client, tally } = run;
+  const sessions = new SessionOpener(run, assets, filesByHash, options.maxSessions ?? DEFAULT_MAX_SESSIONS);
+  const buckets: BucketUploadContext = {
     client,
-    accountId: target.accountId,
+    accountId: run.request.target.accountId,
     filesByHash,
-    hashSalt: request.hashSalt,
+    hashSalt: run.request.hashSalt,
     concurrency: new UploadConcurrency(options.concurrency ?? options.transport?.uploadConcurrency ?? client.settings.uploadConcurrency),
-    emit,
-    now,
+    emit: run.emit,
+    now: options.now ?? Date.now,
   };
+  const completionJwt = await uploadUntilComplete(sessions, (session) => uploadSessionBuckets(buckets, session), tally);
+  const script = await attach(run, completionJwt, sessions);
+  const result = uploadResult(script, assets.files, assets, tally, Date.now() - run.started);
+  run.emit(doneEvent(result));
+  return result;
+}
 
-  let sessions = 0;
-  let uploadedFiles = 0;
-  let uploadedBytes = 0;
-  let bucketsSent = 0;
-  let completionJwt: string | undefined;
-  const requested = new Set<string>();
-  let askedForCompletion = false;
+/** Opens upload sessions over the deploy's manifest, at most `maxSessions` of them. */
+class SessionOpener {
+  constructor(
+    private readonly run: DeployRun,
+    private readonly assets: BuiltManifest,
+    private readonly filesByHash: ReadonlyMap<string, BuiltManifest["files"][number]>,
+    private readonly maxSessions: number,
+  ) {}
 
-  const open = async (): Promise<UploadSession> => {
-    if (sessions >= maxSessions) {
-      throw new DeployError(
-        "session",
-        `Gave up after ${sessions} upload sessions without completing the upload. Files uploaded so far are kept; run the deploy again to resume.`,
-      );
-    }
-    sessions++;
-    const session = await openUploadSession(client, target, assets.manifest, onRetry);
-    const newHashes = session.buckets.flat();
-    for (const hash of newHashes) requested.add(hash);
-    emit({
-      type: "session",
-      attempt: sessions,
-      newFiles: newHashes.length,
-      totalFiles: assets.fileCount,
-      buckets: session.buckets.length,
-      newBytes: newHashes.reduce((n, hash) => n + (filesByHash.get(hash)?.size ?? 0), 0),
-    });
+  async open(): Promise<UploadSession> {
+    const { client, request, onRetry, tally, emit } = this.run;
+    const limit = sessionLimit(tally.sessions, this.maxSessions);
+    if (limit) throw limit;
+    tally.sessions++;
+    const session = await openUploadSession(client, request.target, this.assets.manifest, onRetry);
+    for (const hash of session.buckets.flat()) tally.requested.add(hash);
+    emit(sessionEvent(session, tally.sessions, this.assets.fileCount, this.filesByHash));
     return session;
-  };
-
-  let session = await open();
-  for (;;) {
-    if (session.buckets.length === 0) {
-      // The server already holds every hash: the session JWT is the completion JWT.
-      completionJwt = session.jwt;
-      break;
-    }
-    const outcome = await uploadSessionBuckets(ctx, session);
-    retries += outcome.retries;
-    uploadedFiles += outcome.uploadedFiles;
-    uploadedBytes += outcome.uploadedBytes;
-    bucketsSent += outcome.bucketsSent;
-    if (outcome.completionJwt && !outcome.sessionExpired) {
-      completionJwt = outcome.completionJwt;
-      break;
-    }
-    if (outcome.sessionExpired) {
-      emit({ type: "session-renewed", reason: "the upload JWT expired or was refused" });
-    } else {
-      // Every bucket was accepted yet no response carried the completion JWT (seen in
-      // production on large uploads): one fresh session either hands it over or names what is missing.
-      if (askedForCompletion) {
-        throw new DeployError(
-          "completion",
-          "Every requested file was uploaded, but Cloudflare returned no completion token, not even after a fresh upload session, so the assets cannot be attached. Run the deploy again; uploaded files are kept.",
-        );
-      }
-      askedForCompletion = true;
-      emit({ type: "session-renewed", reason: "no completion token after the last bucket" });
-    }
-    session = await open();
   }
 
-  emit({ type: "script", route: target.namespace ? "namespace" : "account", assetsOnly: !request.worker });
+  /** Says why the next session is opened. */
+  emitRenewed(reason: string): void {
+    this.run.emit({ type: "session-renewed", reason });
+  }
+}
+
+/**
+ * Sessions and their buckets until the server hands over the completion JWT. A session that lapses is replaced by a
+ * new one over the same manifest; the server then asks only for what is still missing.
+ */
+async function uploadUntilComplete(
+  sessions: SessionOpener,
+  sendBuckets: (session: UploadSession) => ReturnType<typeof uploadSessionBuckets>,
+  tally: UploadTally,
+): Promise<string> {
+  let askedForCompletion = false;
+  for (;;) {
+    const session = await sessions.open();
+    const opened = afterOpening(session);
+    if (opened?.next === "attach") return opened.completionJwt;
+    const outcome = await sendBuckets(session);
+    addOutcome(tally, outcome);
+    const decision = afterBuckets(outcome, askedForCompletion);
+    if (decision.next === "attach") return decision.completionJwt;
+    if (decision.next === "give-up") throw decision.error;
+    askedForCompletion ||= decision.askingForCompletion;
+    sessions.emitRenewed(decision.reason);
+  }
+}
+
+/**
+ * The script PUT with the completion JWT. If its retry is refused, the first attempt may have been applied with its
+ * answer lost (a reset or timeout after the server acted), and the JWT attaches only once: a fresh session over the
+ * same manifest finds every file stored and hands over a new completion JWT, and the PUT is idempotent. (Found by the
+ * reliability suite's lost-answer case, which ended with the new site live but an error.)
+ */
+async function attach(run: DeployRun, completionJwt: string, sessions: SessionOpener): Promise<LiveScript> {
+  const { client, request, onRetry } = run;
+  run.emit({ type: "script", route: request.target.namespace ? "namespace" : "account", assetsOnly: !request.worker });
   let answer: ScriptResult;
   try {
-    answer = await putScript(client, target, scriptFormFactory(request, completionJwt), onRetry);
+    answer = await putScript(client, request.target, scriptFormFactory(request, completionJwt), onRetry);
   } catch (error) {
     if (!isRetriedPutRefused(error)) throw error;
-    // The first PUT may have been applied with its answer lost (a reset or timeout after the server acted);
-    // its retry then carries a completion JWT that attaches only once, and is refused. A fresh session over the
-    // same manifest finds every file stored and hands over a new completion JWT, and the PUT is idempotent.
-    // (Found by the reliability suite's lost-answer case, which ended with the new site live but an error.)
-    emit({ type: "session-renewed", reason: "the script upload was retried and refused; its first attempt may have been applied" });
-    const fresh = await open();
+    sessions.emitRenewed("the script upload was retried and refused; its first attempt may have been applied");
+    const fresh = await sessions.open();
     if (fresh.buckets.length > 0) throw error;
-    answer = await putScript(client, target, scriptFormFactory(request, fresh.jwt), onRetry);
+    answer = await putScript(client, request.target, scriptFormFactory(request, fresh.jwt), onRetry);
   }
-  const script = await describeApplied(client, target, answer);
-
-  const durationMs = Date.now() - started;
-  const result: DeployResult = {
-    script,
-    fileCount: assets.fileCount,
-    totalBytes: assets.totalBytes,
-    uploadedFiles,
-    uploadedBytes,
-    cachedFiles: assets.files.filter((file) => !requested.has(file.hash)).length,
-    keptAssets: false,
-    buckets: bucketsSent,
-    sessions,
-    retries,
-    durationMs,
-  };
-  emit({ type: "done", uploadedFiles, uploadedBytes, cachedFiles: result.cachedFiles, buckets: bucketsSent, retries, durationMs });
-  return result;
+  return describeApplied(client, request.target, answer);
 }
 
 /**
@@ -194,32 +200,14 @@ async function runDeploy(client: CloudflareClient, given: DeployRequest, options
  * `keep_assets` (and the asset config again). Nothing to recover on a refused retry: without a completion JWT there is
  * no once-only token to be refused, and the PUT is idempotent.
  */
-async function keepAssetsDeploy(
-  client: CloudflareClient,
-  request: DeployRequest,
-  kept: KeptAssets,
-  run: { emit: (event: DeployEvent) => void; onRetry: (retry: RetryEvent) => void; started: number; retries: () => number },
-): Promise<DeployResult> {
-  const { target } = request;
-  run.emit({ type: "script", route: target.namespace ? "namespace" : "account", assetsOnly: !request.worker, keptFiles: kept.fileCount });
-  const answer = await putScript(client, target, scriptFormFactory(request, undefined), run.onRetry);
-  const script = await describeApplied(client, target, answer);
-  const durationMs = Date.now() - run.started;
-  const retries = run.retries();
-  run.emit({ type: "done", uploadedFiles: 0, uploadedBytes: 0, cachedFiles: kept.fileCount, buckets: 0, retries, durationMs });
-  return {
-    script,
-    fileCount: kept.fileCount,
-    totalBytes: kept.totalBytes,
-    uploadedFiles: 0,
-    uploadedBytes: 0,
-    cachedFiles: kept.fileCount,
-    keptAssets: true,
-    buckets: 0,
-    sessions: 0,
-    retries,
-    durationMs,
-  };
+async function keepAssetsDeploy(run: DeployRun, kept: KeptAssets): Promise<DeployResult> {
+  const { client, request } = run;
+  run.emit({ type: "script", route: request.target.namespace ? "namespace" : "account", assetsOnly: !request.worker, keptFiles: kept.fileCount });
+  const answer = await putScript(client, request.target, scriptFormFactory(request, undefined), run.onRetry);
+  const script = await describeApplied(client, request.target, answer);
+  const result = keptAssetsResult(script, kept, run.tally.retries, Date.now() - run.started);
+  run.emit(doneEvent(result));
+  return result;
 }
 
 /**
@@ -236,16 +224,4 @@ async function describeApplied(client: CloudflareClient, target: ScriptTarget, a
     );
   }
   return live;
-}
-
-/** A script PUT that failed with 400 only after an earlier attempt of it went unanswered or failed. */
-function isRetriedPutRefused(error: unknown): boolean {
-  return error instanceof DeployError && error.step === "script" && error.cause instanceof CloudflareApiError && error.cause.status === 400 && error.cause.attempts > 1;
-}
-
-/** Same bytes + extension ⇒ same hash under several paths: upload the first, once. */
-function indexByHash(files: readonly AssetFile[]): Map<string, AssetFile> {
-  const byHash = new Map<string, AssetFile>();
-  for (const file of files) if (!byHash.has(file.hash)) byHash.set(file.hash, file);
-  return byHash;
 }

@@ -1,45 +1,34 @@
 /**
- * The messages between the provider's thread and a deploy thread (deploy-thread.ts ↔ deploy-worker.ts).
+ * What a deploy job carries between the provider's thread and a deploy thread (deploy-thread.ts ↔ deploy-worker.ts),
+ * inside the envelopes of src/worker-thread/protocol.ts (one MessagePort per deploy).
  *
- * The parent starts each deploy with a `deploy` message on the thread's own port, handing over a MessagePort that
- * belongs to that deploy alone. Everything of the deploy then travels on that port, in order: its progress events,
- * its budget requests (budget-bridge.ts), and last its result or error. One port per deploy keeps concurrent deploys
- * on one thread apart and lets the parent release exactly what a finished (or crashed) deploy held.
- *
- * Each side checks what it receives with these schemas. The start message carries the API credentials (inside
+ * The job's input starts the deploy; the thread then sends, in order, its progress events and its budget requests
+ * (budget-bridge.ts), and the caller answers the budget requests; the result (or the error, as its own class) ends
+ * the job. Each side checks what it receives with these schemas. The input carries the API credentials (inside
  * `client`) and is never logged; nothing the thread sends back carries a credential or JWT: events and errors are
  * built from messages the client already redacted, and only Ratelimit headers cross for the budget.
  */
-import type { MessagePort } from "node:worker_threads";
 import { z } from "zod";
 import type { ClientThreadOptions } from "../cloudflare/client.js";
 import { budgetFactsSchema, budgetReplySchema, budgetRequestSchema, budgetWaitSchema, type BudgetFacts } from "./budget-bridge.js";
 import type { DeployEvent } from "./progress.js";
-import { transferredErrorSchema } from "./transferred-error.js";
 import type { DeployRequest, DeployResult } from "./types.js";
 
-/** Parent → thread, on the thread's port: run one deploy, reporting on `port`. */
-export interface StartDeployMessage {
-  type: "deploy";
-  port: MessagePort;
+/** Caller → thread: the job's input, one deploy. */
+export interface DeployJobInput {
   request: DeployRequest;
   client: ClientThreadOptions;
   budget: BudgetFacts;
-  /** Buckets in flight, already resolved by the parent from the deploy's options and the client's settings. */
+  /** Buckets in flight, already resolved by the caller from the deploy's options and the client's settings. */
   concurrency: number;
   maxSessions: number | undefined;
 }
-
-const isPort = (value: unknown): value is MessagePort =>
-  typeof value === "object" && value !== null && typeof (value as MessagePort).postMessage === "function" && typeof (value as MessagePort).on === "function";
 
 /**
  * The envelope only: the request is checked by deployAssets (validateDeployRequest) on arrival, and the client
  * options by the CloudflareClient constructor, exactly as for a deploy on the calling thread.
  */
-export const startDeploySchema = z.object({
-  type: z.literal("deploy"),
-  port: z.custom<MessagePort>(isPort, "port must be a MessagePort"),
+export const deployJobInputSchema = z.object({
   request: z.custom<DeployRequest>((v) => typeof v === "object" && v !== null, "request must be an object"),
   client: z.custom<ClientThreadOptions>((v) => typeof v === "object" && v !== null, "client must be an object"),
   budget: budgetFactsSchema,
@@ -102,14 +91,9 @@ export const deployResultSchema = z.object({
   durationMs: z.number().nonnegative(),
 }) satisfies z.ZodType<DeployResult>;
 
-/** Thread → parent, on the deploy's port. */
-export const threadMessageSchema = z.union([
-  z.object({ type: z.literal("event"), event: deployEventSchema }),
-  z.object({ type: z.literal("result"), result: deployResultSchema }),
-  z.object({ type: z.literal("error"), error: transferredErrorSchema }),
-  budgetRequestSchema,
-]);
+/** Thread → caller, during the job: a progress event, or a request to the caller's API budget. */
+export const threadMessageSchema = z.union([z.object({ type: z.literal("event"), event: deployEventSchema }), budgetRequestSchema]);
 export type ThreadMessage = z.infer<typeof threadMessageSchema>;
 
-/** Parent → thread, on the deploy's port: only the budget's answers. */
+/** Caller → thread: only the budget's answers. */
 export const parentMessageSchema = budgetReplySchema;

@@ -1,7 +1,7 @@
 /**
- * buildManifestOffThread: the same manifest as buildManifest, built on a worker thread when the compiled library
- * is there (dist/, as in a Pulumi program), with errors coming back as the same typed errors, and without the
- * calling thread ever loading the WebAssembly hasher (which a debugger on that thread would slow down).
+ * buildManifestOffThread: the same manifest as buildManifest, built on a worker thread — from the TypeScript sources
+ * as from the compiled library (dist/, as in a Pulumi program) — with errors coming back as the same typed errors, and
+ * without the calling thread ever loading the WebAssembly hasher (which a debugger on that thread would slow down).
  */
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -16,10 +16,15 @@ const distManifest = path.resolve(__dirname, "..", "..", "dist", "manifest", "in
 const FILES = { "index.html": "<h1>hi</h1>", "css/site.css": "body{}", "data.json": '{"a":1}', ".assetsignore": "*.json\n" };
 
 describe("buildManifestOffThread", () => {
-  it("from the TypeScript sources, builds on the calling thread with the same result", async () => {
+  it("from the TypeScript sources, builds on a worker thread with the same result", async () => {
     const root = await tempDir();
     await writeTree(root, FILES);
     expect(await buildManifestOffThread(root, { hashSalt: "s" })).toEqual(await buildManifest(root, { hashSalt: "s" }));
+    // The error's stack is the thread's: it was thrown under build-worker.ts and rebuilt here as a ManifestError.
+    const error = await buildManifestOffThread(path.join(root, "missing")).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ManifestError);
+    expect(error).toMatchObject({ code: "directory-missing", path: path.join(root, "missing") });
+    expect((error as Error).stack).toContain(path.join("src", "manifest", "build-worker.ts"));
   });
 
   // The path Pulumi programs take (they load the compiled package), so it must run: `npm test` builds dist/ first.

@@ -1,15 +1,18 @@
 /**
- * Errors across the thread boundary: every error a deploy throws comes back from structured clone (what postMessage
- * does) as its own class with its own fields and cause chain, and anything unknown as a plain Error with its name.
+ * The deploy's errors across the thread boundary (DEPLOY_ERROR_TYPES): every error a deploy throws comes back from
+ * structured clone (what postMessage does) as its own class with its own fields and cause chain, and anything unknown
+ * as a plain Error with its name.
  */
 import { describe, expect, it } from "vitest";
 import { CloudflareApiError } from "../../src/cloudflare/index.js";
 import { DeployError, InvalidDeployRequestError, NamespaceNotFoundError } from "../../src/deploy/index.js";
-import { revive, toTransferred, transferredErrorSchema } from "../../src/deploy/transferred-error.js";
+import { DEPLOY_ERROR_TYPES } from "../../src/deploy/thread-errors.js";
 import { ManifestError } from "../../src/manifest/index.js";
+import { carriedErrorSchema, carryError, reviveError } from "../../src/worker-thread/index.js";
 
 /** What the parent gets: the thread's data, cloned as postMessage clones it, checked, and rebuilt. */
-const across = (error: unknown): Error => revive(transferredErrorSchema.parse(structuredClone(toTransferred(error))));
+const across = (error: unknown): Error =>
+  reviveError(carriedErrorSchema.parse(structuredClone(carryError(error, DEPLOY_ERROR_TYPES))), DEPLOY_ERROR_TYPES);
 
 const network = Object.assign(new Error("read ECONNRESET"), { code: "ECONNRESET" });
 const apiError = new CloudflareApiError({
@@ -26,7 +29,7 @@ const apiError = new CloudflareApiError({
   cause: network,
 });
 
-describe("toTransferred / revive", () => {
+describe("DEPLOY_ERROR_TYPES across a thread", () => {
   it("a DeployError with a CloudflareApiError cause, which has a network cause: classes, fields and messages kept", () => {
     const original = new DeployError("upload", "Uploading assets failed after 5 attempt(s): …", 503, { cause: apiError });
     const back = across(original);
@@ -79,8 +82,10 @@ describe("toTransferred / revive", () => {
     expect(depth).toBeLessThanOrEqual(5);
   });
 
-  it("refuses data that does not describe an error", () => {
-    expect(transferredErrorSchema.safeParse({ kind: "deploy", className: "DeployError", step: "nowhere", message: "x" }).success).toBe(false);
-    expect(transferredErrorSchema.safeParse({ kind: "api", message: "x" }).success).toBe(false);
+  it("fields that do not check come back as a plain Error with the name, not as a half-built class", () => {
+    const data = structuredClone(carryError(new DeployError("upload", "x", 503), DEPLOY_ERROR_TYPES));
+    const back = reviveError({ ...data, fields: { step: "nowhere" } }, DEPLOY_ERROR_TYPES);
+    expect(back).not.toBeInstanceOf(DeployError);
+    expect(back).toMatchObject({ name: "DeployError", message: "x" });
   });
 });

@@ -1,0 +1,44 @@
+/**
+ * The thread side of a pool: a thread entry calls serveJobs once with what one job does. Jobs run as they arrive
+ * (several at once on one thread, as they would on the calling thread); each answers on its own port.
+ */
+import { parentPort, type MessagePort } from "node:worker_threads";
+import { carryError, type ErrorType } from "./carried-error.js";
+import { startJobSchema, toThreadSchema, type FromThread } from "./protocol.js";
+
+/** One job's port, as its handler sees it. */
+export interface JobChannel {
+  /** A message to the caller (the pool's `onMessage`), in order with the result. */
+  post(body: unknown): void;
+  /** Messages from the caller (Job.post). */
+  onMessage(listener: (body: unknown) => void): void;
+  /** The caller closed the job's port (it settled the job, or its pool is gone). */
+  onClose(listener: () => void): void;
+}
+
+export type JobHandler = (input: unknown, channel: JobChannel) => Promise<unknown>;
+
+/** Serves the jobs the pool sends this thread; thrown errors cross as their own classes when listed in `errorTypes`. */
+export function serveJobs(handler: JobHandler, errorTypes: readonly ErrorType[]): void {
+  const port = parentPort;
+  if (!port) throw new Error("serveJobs runs only in a worker thread started by a WorkerPool (src/worker-thread/pool.ts).");
+  port.on("message", (raw: unknown) => {
+    // A malformed start message is a bug of this package: let it crash the thread, whose pool fails its jobs.
+    const { port: jobPort, input } = startJobSchema.parse(raw);
+    void runJob(handler, errorTypes, jobPort, input);
+  });
+}
+
+async function runJob(handler: JobHandler, errorTypes: readonly ErrorType[], port: MessagePort, input: unknown): Promise<void> {
+  const send = (message: FromThread): void => port.postMessage(message);
+  const channel: JobChannel = {
+    post: (body) => send({ kind: "message", body }),
+    onMessage: (listener) => port.on("message", (raw: unknown) => listener(toThreadSchema.parse(raw).body)),
+    onClose: (listener) => port.once("close", listener),
+  };
+  try {
+    send({ kind: "result", value: await handler(input, channel) });
+  } catch (error) {
+    send({ kind: "error", error: carryError(error, errorTypes) });
+  }
+}
