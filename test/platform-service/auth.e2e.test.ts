@@ -9,10 +9,10 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEmulator, type RunningEmulator } from "../../src/emulator/index.js";
-import { EMULATOR_ACCOUNT, emulatorAdmin, servedBody } from "../fixtures/emulator.mjs";
-import { pulumiBinDir } from "../fixtures/repo.mjs";
+import { emulatorAdmin, servedBody } from "../fixtures/emulator.mjs";
 import { siteArchive } from "./archives.js";
 import { acceptedSchema, call, followEvents } from "./service-client.js";
+import { serviceEnv } from "./service-env.js";
 import { startService, type RunningService } from "./service-process.js";
 
 const CLOUDFLARE_TOKEN = "platform-auth-cf-token-41d7e0";
@@ -47,23 +47,12 @@ async function deploy(tenant: string, html: string, headers: Record<string, stri
 }
 
 beforeAll(async () => {
-  const binDir = await pulumiBinDir();
   emulator = await startEmulator({ tokens: [CLOUDFLARE_TOKEN] });
   await emulatorAdmin({ url: emulator.url, token: CLOUDFLARE_TOKEN }).createNamespace(NAMESPACE);
   dataDir = mkdtempSync(path.join(tmpdir(), "platform-auth-"));
-  service = await startService({
-    PLATFORM_DATA_DIR: dataDir,
-    PLATFORM_PULUMI_ROOT: path.dirname(binDir),
-    PLATFORM_NAMESPACE: NAMESPACE,
-    PLATFORM_API_TOKEN: PLATFORM_TOKEN,
-    CLOUDFLARE_API_BASE_URL: emulator.url,
-    CLOUDFLARE_API_TOKEN: CLOUDFLARE_TOKEN,
-    CLOUDFLARE_ACCOUNT_ID: EMULATOR_ACCOUNT,
-    CLOUDFLARE_API_KEY: undefined,
-    CLOUDFLARE_EMAIL: undefined,
-    PULUMI_BACKEND_URL: undefined,
-    PULUMI_CONFIG_PASSPHRASE: undefined,
-  });
+  service = await startService(
+    await serviceEnv({ dataDir, emulator: { url: emulator.url, token: CLOUDFLARE_TOKEN }, extra: { PLATFORM_NAMESPACE: NAMESPACE, PLATFORM_API_TOKEN: PLATFORM_TOKEN } }),
+  );
 }, 45 * 60_000);
 
 afterAll(async () => {

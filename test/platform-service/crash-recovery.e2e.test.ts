@@ -12,11 +12,11 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startEmulator, type RunningEmulator } from "../../src/emulator/index.js";
-import { EMULATOR_ACCOUNT, emulatorAdmin, servedBody } from "../fixtures/emulator.mjs";
+import { emulatorAdmin, servedBody } from "../fixtures/emulator.mjs";
 import { isAlive } from "../fixtures/process-tree.mjs";
-import { pulumiBinDir } from "../fixtures/repo.mjs";
 import { siteArchive } from "./archives.js";
 import { acceptedSchema, call, followEvents, putSite } from "./service-client.js";
+import { serviceEnv } from "./service-env.js";
 import { startService, type RunningService } from "./service-process.js";
 
 const TOKEN = "platform-crash-token-2b8e61f0c4";
@@ -39,22 +39,11 @@ async function crash(): Promise<void> {
 }
 
 beforeAll(async () => {
-  const binDir = await pulumiBinDir();
   emulator = await startEmulator({ tokens: [TOKEN] });
   await emulatorAdmin({ url: emulator.url, token: TOKEN }).createNamespace("tenants");
   dataDir = mkdtempSync(path.join(tmpdir(), "platform-crash-"));
-  env = {
-    PLATFORM_DATA_DIR: dataDir,
-    PLATFORM_PULUMI_ROOT: path.dirname(binDir),
-    // Short, so the restarted replica takes over the dead one's jobs within seconds.
-    PLATFORM_LEASE_SECONDS: "3",
-    CLOUDFLARE_API_BASE_URL: emulator.url,
-    CLOUDFLARE_API_TOKEN: TOKEN,
-    CLOUDFLARE_ACCOUNT_ID: EMULATOR_ACCOUNT,
-    DATABASE_URL: undefined,
-    PULUMI_BACKEND_URL: undefined,
-    PULUMI_CONFIG_PASSPHRASE: undefined,
-  };
+  // The embedded Postgres; a short lease, so the restarted replica takes over the dead one's jobs within seconds.
+  env = await serviceEnv({ dataDir, emulator: { url: emulator.url, token: TOKEN }, extra: { PLATFORM_LEASE_SECONDS: "3" } });
 }, 45 * 60_000);
 
 afterAll(async () => {

@@ -12,13 +12,13 @@ import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startEmulator, type RunningEmulator } from "../../src/emulator/index.js";
-import { EMULATOR_ACCOUNT, emulatorAdmin, servedBody } from "../fixtures/emulator.mjs";
+import { emulatorAdmin, servedBody } from "../fixtures/emulator.mjs";
 import { isAlive } from "../fixtures/process-tree.mjs";
-import { pulumiBinDir } from "../fixtures/repo.mjs";
 import { siteArchive } from "./archives.js";
 import { head, rawRequest } from "./http/raw-http.js";
 import { startTestPostgres, type TestPostgres } from "./postgres.js";
 import { acceptedSchema, call, followEvents, putSite } from "./service-client.js";
+import { serviceEnv } from "./service-env.js";
 import { startService, type RunningService } from "./service-process.js";
 
 const TOKEN = "platform-durable-token-8c3e1a";
@@ -41,23 +41,12 @@ async function count(sql: string, params: unknown[]): Promise<number> {
 }
 
 beforeAll(async () => {
-  const binDir = await pulumiBinDir();
   emulator = await startEmulator({ tokens: [TOKEN] });
   await emulatorAdmin({ url: emulator.url, token: TOKEN }).createNamespace("tenants");
   postgres = await startTestPostgres();
   databaseUrl = await postgres.database();
   dataDir = mkdtempSync(path.join(tmpdir(), "platform-durable-"));
-  env = {
-    PLATFORM_DATA_DIR: dataDir,
-    PLATFORM_PULUMI_ROOT: path.dirname(binDir),
-    PLATFORM_LEASE_SECONDS: "3",
-    DATABASE_URL: databaseUrl,
-    CLOUDFLARE_API_BASE_URL: emulator.url,
-    CLOUDFLARE_API_TOKEN: TOKEN,
-    CLOUDFLARE_ACCOUNT_ID: EMULATOR_ACCOUNT,
-    PULUMI_BACKEND_URL: undefined,
-    PULUMI_CONFIG_PASSPHRASE: undefined,
-  };
+  env = await serviceEnv({ dataDir, emulator: { url: emulator.url, token: TOKEN }, databaseUrl, extra: { PLATFORM_LEASE_SECONDS: "3" } });
   service = await startService(env);
 }, 45 * 60_000);
 

@@ -2,8 +2,9 @@
  * Three replicas of the service on one Postgres and one Pulumi backend, as a platform runs them (README
  * "Running the platform service in production"), judged by what the emulator serves:
  * - 20 tenants upload 3 versions each, every upload to another replica than the last: each tenant ends with its
- *   last upload live, and no two operations of one tenant ever ran at the same time (the records' start and
- *   finish times, written by whichever replica ran them);
+ *   last upload live, and no two operations of one tenant ever ran at the same time: not in the records (start
+ *   and finish times, written by whichever replica ran them), and not at Cloudflare (the emulator's request log:
+ *   each deploy's calls on the tenant's script, from its upload session to its script PUT, never interleave);
  * - a replica killed with SIGKILL in the middle of a deploy: another replica finishes it, no person involved.
  */
 import { mkdtempSync, rmSync } from "node:fs";
@@ -12,12 +13,12 @@ import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEmulator, type RunningEmulator } from "../../src/emulator/index.js";
-import { EMULATOR_ACCOUNT, emulatorAdmin, servedBody } from "../fixtures/emulator.mjs";
+import { emulatorAdmin, servedBody } from "../fixtures/emulator.mjs";
 import { isAlive } from "../fixtures/process-tree.mjs";
-import { pulumiBinDir } from "../fixtures/repo.mjs";
 import { siteArchive } from "./archives.js";
 import { startTestPostgres, type TestPostgres } from "./postgres.js";
 import { acceptedSchema, followEvents, putSite } from "./service-client.js";
+import { serviceEnv } from "./service-env.js";
 import { startService, type RunningService } from "./service-process.js";
 
 const TOKEN = "platform-replicas-token-5d20a7";
@@ -29,25 +30,61 @@ let postgres: TestPostgres;
 let databaseUrl: string;
 let shared: string;
 const replicas: RunningService[] = [];
+/** The emulator's request log (its `log` option: one line per answered request), with the time each line came. */
+const requestLog: Array<{ at: number; line: string }> = [];
 const dataDirs: string[] = [];
 
-function replicaEnv(index: number, binDir: string): Record<string, string | undefined> {
+/** Each replica has its own data directory; all share the database and one file backend. */
+function replicaEnv(index: number): Promise<Record<string, string | undefined>> {
   const dataDir = mkdtempSync(path.join(tmpdir(), `platform-replica-${index}-`));
   dataDirs.push(dataDir);
-  return {
-    PLATFORM_DATA_DIR: dataDir,
-    PLATFORM_PULUMI_ROOT: path.dirname(binDir),
-    PLATFORM_MAX_CONCURRENT_DEPLOYS: "2",
-    PLATFORM_LEASE_SECONDS: "4",
-    DATABASE_URL: databaseUrl,
-    PULUMI_BACKEND_URL: `file://${shared}`,
-    PULUMI_CONFIG_PASSPHRASE: undefined,
-    CLOUDFLARE_API_BASE_URL: emulator.url,
-    CLOUDFLARE_API_TOKEN: TOKEN,
-    CLOUDFLARE_ACCOUNT_ID: EMULATOR_ACCOUNT,
-    CLOUDFLARE_API_KEY: undefined,
-    CLOUDFLARE_EMAIL: undefined,
-  };
+  return serviceEnv({
+    dataDir,
+    emulator: { url: emulator.url, token: TOKEN },
+    databaseUrl,
+    extra: { PLATFORM_MAX_CONCURRENT_DEPLOYS: "2", PLATFORM_LEASE_SECONDS: "4", PULUMI_BACKEND_URL: `file://${shared}` },
+  });
+}
+
+/** A deploy as the emulator saw it: from its upload-session request's start to its script PUT's end. */
+interface LoggedOperation {
+  tenant: string;
+  start: number;
+  end: number;
+}
+
+/**
+ * Each tenant's deploys from the request log. A line reads `<METHOD> <url> -> <status> <ms>ms` and is written when
+ * the answer is sent, so a request spans [arrival of the line - ms, arrival]. A deploy opens one upload session on
+ * the tenant's script and ends with one PUT of it; `interleaved` lists every session that began while the
+ * tenant's previous deploy had not yet PUT its script.
+ */
+function operationsFromLog(namespace: string): { operations: LoggedOperation[]; interleaved: string[] } {
+  const scriptRoute = new RegExp(`^/client/v4/accounts/[^/]+/workers/dispatch/namespaces/${namespace}/scripts/([^/?]+)(/assets-upload-session)?(?:\\?.*)?$`);
+  const calls: Array<{ tenant: string; kind: "session" | "put"; start: number; end: number }> = [];
+  for (const { at, line } of requestLog) {
+    const match = /^(\w+) (\S+) -> (\d+) (\d+)ms$/.exec(line);
+    const route = match ? scriptRoute.exec(match[2]!) : null;
+    if (!match || !route || Number(match[3]) >= 300) continue;
+    const kind = match[1] === "POST" && route[2] ? "session" : match[1] === "PUT" && !route[2] ? "put" : undefined;
+    if (kind) calls.push({ tenant: route[1]!, kind, start: at - Number(match[4]), end: at });
+  }
+  calls.sort((a, b) => a.start - b.start);
+  const operations: LoggedOperation[] = [];
+  const interleaved: string[] = [];
+  const open = new Map<string, LoggedOperation>();
+  for (const call of calls) {
+    const current = open.get(call.tenant);
+    if (call.kind === "session") {
+      if (current) interleaved.push(`${call.tenant}: an upload session began at ${call.start} while the deploy begun at ${current.start} had not PUT its script`);
+      open.set(call.tenant, { tenant: call.tenant, start: call.start, end: Number.POSITIVE_INFINITY });
+    } else if (current) {
+      current.end = call.end;
+      operations.push(current);
+      open.delete(call.tenant);
+    }
+  }
+  return { operations, interleaved };
 }
 
 const page = (tenant: string, version: number) => ({ "index.html": `<h1>${tenant} v${version}</h1>` });
@@ -59,13 +96,12 @@ async function upload(replica: RunningService, tenant: string, version: number):
 }
 
 beforeAll(async () => {
-  const binDir = await pulumiBinDir();
-  emulator = await startEmulator({ tokens: [TOKEN] });
+  emulator = await startEmulator({ tokens: [TOKEN], log: (line) => requestLog.push({ at: Date.now(), line }) });
   await emulatorAdmin({ url: emulator.url, token: TOKEN }).createNamespace("tenants");
   postgres = await startTestPostgres();
   databaseUrl = await postgres.database();
   shared = mkdtempSync(path.join(tmpdir(), "platform-shared-state-"));
-  for (let i = 0; i < 3; i++) replicas.push(await startService(replicaEnv(i, binDir)));
+  for (let i = 0; i < 3; i++) replicas.push(await startService(await replicaEnv(i)));
 }, 45 * 60_000);
 
 afterAll(async () => {
@@ -107,6 +143,15 @@ describe("three replicas on one Postgres", { timeout: 900_000 }, () => {
       // Each ran once (no crash here), and the work was spread over the replicas.
       expect(rows.filter((row) => row.attempts !== 1)).toEqual([]);
       expect(new Set(rows.map((row) => row.runner)).size).toBe(3);
+
+      // What Cloudflare saw: per tenant, one deploy at a time, and as many deploys as the records say ran.
+      const logged = operationsFromLog("tenants");
+      expect(logged.interleaved).toEqual([]);
+      for (const tenant of TENANTS) {
+        const mine = logged.operations.filter((operation) => operation.tenant === tenant).sort((a, b) => a.start - b.start);
+        for (let i = 1; i < mine.length; i++) expect(mine[i]!.start, `${tenant}: deploy ${i + 1} began before deploy ${i} ended`).toBeGreaterThanOrEqual(mine[i - 1]!.end);
+        expect(mine.length, tenant).toBe(rows.filter((row) => row.tenant === tenant).length);
+      }
       const { rows: states } = await client.query<{ status: string; count: string }>("select status, count(*) from platform_deployments group by status");
       const counts = Object.fromEntries(states.map((row) => [row.status, Number(row.count)]));
       expect((counts.succeeded ?? 0) + (counts.superseded ?? 0)).toBe(TENANTS.length * VERSIONS);

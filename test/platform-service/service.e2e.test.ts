@@ -9,11 +9,12 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEmulator, type RunningEmulator } from "../../src/emulator/index.js";
-import { EMULATOR_ACCOUNT, emulatorAdmin, fetchSite } from "../fixtures/emulator.mjs";
-import { pulumiBinDir, REPO_ROOT } from "../fixtures/repo.mjs";
+import { EMULATOR_ACCOUNT, emulatorAdmin, fetchSite, servedBody } from "../fixtures/emulator.mjs";
+import { REPO_ROOT } from "../fixtures/repo.mjs";
 import { findSecretLeaks } from "../fixtures/secret-leaks.mjs";
 import { readFolder, siteArchive, tarGz, zip, type FixtureEntry } from "./archives.js";
 import { acceptedSchema, call, followEvents, putSite, putSiteForm, type FinishedDeployment } from "./service-client.js";
+import { serviceEnv } from "./service-env.js";
 import { startService, type RunningService } from "./service-process.js";
 
 const TOKEN = "platform-e2e-token-7c1d93a5e0";
@@ -70,6 +71,12 @@ async function expectServed(tenant: string, files: Record<string, Buffer>): Prom
   }
 }
 
+/** The stack's update history in the file backend: one entry per `pulumi up`, `destroy` or `refresh` that ran. */
+function stackHistory(tenant: string): string[] {
+  const dir = path.join(dataDir, "state", ".pulumi", "history", PROJECT, tenant);
+  return existsSync(dir) ? readdirSync(dir).sort() : [];
+}
+
 function stackFiles(): string[] {
   const dir = path.join(dataDir, "state", ".pulumi", "stacks", PROJECT);
   return existsSync(dir) ? readdirSync(dir).filter((name) => name.endsWith(".json")) : [];
@@ -81,27 +88,23 @@ function filesUnder(dir: string): string[] {
 }
 
 beforeAll(async () => {
-  const binDir = await pulumiBinDir();
   emulator = await startEmulator({ tokens: [TOKEN] });
   await emulatorAdmin({ url: emulator.url, token: TOKEN }).createNamespace(NAMESPACE);
   dataDir = mkdtempSync(path.join(tmpdir(), "platform-e2e-"));
-  service = await startService({
-    PLATFORM_DATA_DIR: dataDir,
-    PLATFORM_PULUMI_ROOT: path.dirname(binDir),
-    PLATFORM_NAMESPACE: NAMESPACE,
-    PLATFORM_PROJECT: PROJECT,
-    PLATFORM_MAX_SITE_BYTES: String(MAX_SITE_BYTES),
-    PLATFORM_MAX_FILES: "20000",
-    PLATFORM_MAX_CONCURRENT_DEPLOYS: "3",
-    PLATFORM_SITE_URL: `http://{tenant}.${NAMESPACE}.localhost:${emulator.port}/`,
-    CLOUDFLARE_API_BASE_URL: emulator.url,
-    CLOUDFLARE_API_TOKEN: TOKEN,
-    CLOUDFLARE_ACCOUNT_ID: EMULATOR_ACCOUNT,
-    CLOUDFLARE_API_KEY: undefined,
-    CLOUDFLARE_EMAIL: undefined,
-    PULUMI_BACKEND_URL: undefined,
-    PULUMI_CONFIG_PASSPHRASE: undefined,
-  });
+  service = await startService(
+    await serviceEnv({
+      dataDir,
+      emulator: { url: emulator.url, token: TOKEN },
+      extra: {
+        PLATFORM_NAMESPACE: NAMESPACE,
+        PLATFORM_PROJECT: PROJECT,
+        PLATFORM_MAX_SITE_BYTES: String(MAX_SITE_BYTES),
+        PLATFORM_MAX_FILES: "20000",
+        PLATFORM_MAX_CONCURRENT_DEPLOYS: "3",
+        PLATFORM_SITE_URL: `http://{tenant}.${NAMESPACE}.localhost:${emulator.port}/`,
+      },
+    }),
+  );
 }, 45 * 60_000);
 
 afterAll(async () => {
@@ -143,18 +146,33 @@ describe("platform service", { timeout: 300_000 }, () => {
     expect((await namespaceCounters()).scripts).toEqual(["api-portal", "docs-site", "spa-shop"]);
   });
 
-  it("re-deploys an unchanged archive as a no-op: nothing uploaded", async () => {
-    const before = await namespaceCounters();
+  it("answers an unchanged re-upload at once: one Cloudflare read, no Pulumi run, nothing uploaded", async () => {
+    const before = (await accountStats())?.requests ?? {};
+    const updates = stackHistory("spa-shop");
+    const answer = await putSite(service.url, "spa-shop", siteArchive("tar.gz", site("spa-shop")), "?htmlHandling=none");
+    seen.push(answer.text);
+    expect(answer.status, answer.text).toBe(200);
+    expect(answer.json).toMatchObject({ unchanged: true, deployment: { status: "succeeded", result: { changed: false, uploadedFiles: 0, uploadedBytes: 0 } } });
+    const finished = await followEvents(service.url, "spa-shop", acceptedSchema.parse(answer.json).deployment.id);
+    seen.push(finished.raw);
+    expect(finished.lines).toContainEqual(expect.stringMatching(/^unchanged: the same files and settings as the live deploy \S+, and Cloudflare still serves it; no Pulumi run$/));
+    expect(finished.lines.some((line) => / new of |^site: /.test(line))).toBe(false);
+    // The one request Cloudflare got is the read of the tenant's script; the stack's history has no new update.
+    const after = (await accountStats())?.requests ?? {};
+    const grown = Object.fromEntries(Object.entries(after).filter(([route, count]) => count !== (before[route] ?? 0)).map(([route, count]) => [route, count - (before[route] ?? 0)]));
+    expect(grown).toEqual({ "GET namespace-script": 1 });
+    expect(stackHistory("spa-shop")).toEqual(updates);
+    await expectServed("spa-shop", site("spa-shop"));
+  });
+
+  it("deploys an unchanged re-upload again when its worker was deleted outside the service", async () => {
+    await emulatorAdmin({ url: emulator.url, token: TOKEN }).call("DELETE", `/workers/dispatch/namespaces/${NAMESPACE}/scripts/spa-shop`);
+    expect(await servedBody(emulator.origin, NAMESPACE, "spa-shop", "/index.html")).toBeUndefined();
     const again = await deployed(putSite(service.url, "spa-shop", siteArchive("tar.gz", site("spa-shop")), "?htmlHandling=none"));
     expect(again.deployment.status, again.lines.join("\n")).toBe("succeeded");
-    expect(again.deployment.result).toMatchObject({ changed: false, uploadedFiles: 0, uploadedBytes: 0 });
-    expect(again.lines).toContain("site: unchanged: the files and settings are the ones already live");
-    expect(again.lines).toContainEqual(expect.stringMatching(/uploaded 0 files$/));
-    expect(again.lines.some((line) => / new of /.test(line))).toBe(false);
-    const after = await namespaceCounters();
-    // Pulumi saw no change, so the provider did not even open an upload session.
-    expect(after.sessions).toBe(before.sessions);
-    expect(after.filesUploaded).toBe(before.filesUploaded);
+    expect(again.lines).toContainEqual(expect.stringMatching(/^the tenant's worker is gone from Cloudflare .*: the deploy reads it first and deploys over it$/));
+    expect(again.deployment.result).toMatchObject({ changed: true });
+    await expectServed("spa-shop", site("spa-shop"));
   });
 
   it("re-deploys a changed archive by uploading only the changed file", async () => {

@@ -13,6 +13,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { runMigrations } from "graphile-worker";
 import { connectCloudflare } from "./cloudflare-target.ts";
+import { fillCompileCache } from "./compile-cache.ts";
 import { ConfigError, parseConfig } from "./config.ts";
 import { startLocalPostgres } from "./db/embedded-postgres.ts";
 import { openPool } from "./db/pool.ts";
@@ -29,7 +30,7 @@ import { Replica } from "./replica.ts";
 import { EventFeed } from "./store/event-feed.ts";
 import { DeploymentRecords } from "./store/records.ts";
 import { newReplicaId, TenantService } from "./tenants.ts";
-import { assetLimits } from "./wfp.ts";
+import { assetLimits, CloudflareClient } from "./wfp.ts";
 
 const serviceDir = path.dirname(import.meta.dirname);
 const repoRoot = path.resolve(serviceDir, "..", "..");
@@ -76,6 +77,10 @@ async function main(): Promise<void> {
     process.stderr.write(`${new Date().toISOString()} ${redact(line)}\n`);
   };
 
+  const compileCache = path.join(config.dataDir, "node-compile-cache");
+  // In the background: a deploy that starts before it is filled compiles as it always did.
+  const cacheFilled = fillCompileCache(serviceDir, compileCache, log);
+
   const replicaId = newReplicaId();
   const folders = new TenantFolders(config.dataDir, replicaId);
   await folders.init(await Replica.alive(pool, config.leaseMs));
@@ -91,6 +96,11 @@ async function main(): Promise<void> {
       PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
       // The engine starts the provider with the `node` it finds first: the one running this service.
       PATH: [cli.binDir, path.dirname(process.execPath), path.join(repoRoot, "node_modules", ".bin"), process.env.PATH ?? ""].join(path.delimiter),
+      // The provider processes read the compiled modules from here (compile-cache.ts).
+      NODE_COMPILE_CACHE: compileCache,
+      // Several tenant stacks deploy at once on one token: their provider processes pace as one (README
+      // "Configuration", apiBudgetShare), in the service's data folder, which replicas on one host share too.
+      WFP_ASSETS_API_BUDGET_SHARE: process.env.WFP_ASSETS_API_BUDGET_SHARE ?? path.join(config.dataDir, "api-budget"),
       ...cloudflare.env,
     },
   });
@@ -121,7 +131,11 @@ async function main(): Promise<void> {
     onLeaseLost: () => process.exit(3),
   });
   await replica.start();
+  // The service's own Cloudflare reads (unchanged.ts), with the credentials the stacks get.
+  const cloudflareClient = new CloudflareClient({ env: { ...process.env, ...cloudflare.env } });
   const service = new TenantService({
+    saltSecret,
+    cloudflare: { client: cloudflareClient, accountId: config.accountId, namespace: config.namespace },
     pool,
     records,
     feed,
@@ -168,8 +182,10 @@ async function main(): Promise<void> {
     // Event streams of running deploys keep their connections until the deploy ends: wait for both, bounded.
     await Promise.race([Promise.all([app.close(), replica.stop()]), new Promise((resolve) => setTimeout(resolve, STOP_GRACE_MS).unref())]);
     await feed.close();
+    await cacheFilled;
     await pool.end().catch(() => {});
     await local?.stop();
+    await cloudflareClient.close();
     await cloudflare.close();
     process.exit(0);
   };

@@ -89,7 +89,7 @@ export class TenantOperations {
     }
     await progress.flush();
     await records.log(payload.deploymentId, "status", `${kind} started${before.status === "running" ? " again" : ""}`);
-    if (kind === "deploy") await this.deploy(before, progress);
+    if (kind === "deploy") await this.deploy(before, payload, progress);
     else if (kind === "delete") await this.destroy(before, progress);
     else await this.release(before, progress);
   }
@@ -126,7 +126,7 @@ export class TenantOperations {
     this.options.log(`${deployment.tenant}: ${deployment.kind} ${deployment.id} failed: ${this.options.redact(message)}`);
   }
 
-  private async deploy(deployment: DeploymentRecord, progress: ProgressWriter): Promise<void> {
+  private async deploy(deployment: DeploymentRecord, payload: JobPayload, progress: ProgressWriter): Promise<void> {
     const { folders, stacks, pool, records, limits } = this.options;
     const tenant = deployment.tenant;
     const { archive, staged } = folders.upload(deployment.id, "deployed");
@@ -134,7 +134,11 @@ export class TenantOperations {
       if (!(await loadArchive(pool, deployment.id, archive))) throw new Error("the stored archive of this upload is gone; upload the site again");
       await extractArchive(archive, staged, limits);
       const site = await folders.install(tenant, staged);
-      const outcome = await stacks.up(tenant, folders.workspace(tenant), this.program(tenant, site, deployment.assetConfig ?? {}), progress.line);
+      // A tenant with a live site has a stack: no `stack select` or `stack init` before the update (stacks.ts).
+      const { rows } = await pool.query<{ live: unknown }>("select live from platform_tenants where name = $1", [tenant]);
+      const exists = rows[0]?.live !== null && rows[0]?.live !== undefined;
+      const program = this.program(tenant, site, deployment.assetConfig ?? {});
+      const outcome = await stacks.up(tenant, folders.workspace(tenant), program, progress.line, { exists, refresh: payload.refresh === true });
       const { outputs, changed } = outcome;
       const result: DeployResult = {
         changed,
@@ -160,6 +164,7 @@ export class TenantOperations {
         modifiedOn: outputs.modifiedOn,
         fileCount: result.fileCount,
         totalBytes: result.totalBytes,
+        ...(payload.contentDigest !== undefined ? { contentDigest: payload.contentDigest } : {}),
       };
       await progress.flush();
       await pool.query("update platform_tenants set live = $2, updated_at = now() where name = $1", [tenant, live]);

@@ -8,6 +8,7 @@
  * - A deploy's job key is `deploy:<tenant>` in replace mode: a newer upload replaces the payload of a deploy
  *   job still waiting (the newest upload wins); if that job already runs, a new one is queued behind it.
  */
+import { z } from "zod";
 import type { Queryable } from "./store/records.ts";
 
 export type JobKind = "deploy" | "delete" | "unlock";
@@ -15,7 +16,19 @@ export type JobKind = "deploy" | "delete" | "unlock";
 export interface JobPayload {
   deploymentId: string;
   tenant: string;
+  /** A deploy's content (unchanged.ts `contentDigest`), recorded with the live site when it succeeds. */
+  contentDigest?: string;
+  /** A deploy that refreshes first: Cloudflare showed something else than the last deploy left. */
+  refresh?: boolean;
 }
+
+/** A job's payload as it comes back from the queue (stored by an older or newer replica: checked, not trusted). */
+export const jobPayloadSchema = z.object({
+  deploymentId: z.string(),
+  tenant: z.string(),
+  contentDigest: z.string().optional(),
+  refresh: z.boolean().optional(),
+});
 
 /** Attempts per job: a replica that dies mid-job costs one (its lease expires and the job runs again). */
 const MAX_ATTEMPTS = 10;

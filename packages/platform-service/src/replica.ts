@@ -11,7 +11,7 @@
 import { EventEmitter } from "node:events";
 import { Logger, makeWorkerUtils, run, type Runner, type Task, type WorkerEvents, type WorkerUtils } from "graphile-worker";
 import type pg from "pg";
-import type { JobKind, JobPayload } from "./queue.ts";
+import { jobPayloadSchema, type JobKind, type JobPayload } from "./queue.ts";
 
 /** How often empty per-tenant queues are dropped. */
 const QUEUE_CLEANUP_MS = 10 * 60_000;
@@ -71,7 +71,7 @@ export class Replica {
     const task =
       (kind: JobKind): Task =>
       async (payload) => {
-        await this.options.runJob(kind, payload as JobPayload);
+        await this.options.runJob(kind, jobPayloadSchema.parse(payload));
       };
     this.runner = await run({
       pgPool: pool,

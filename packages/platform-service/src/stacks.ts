@@ -9,10 +9,13 @@ import {
   CommandError,
   ConcurrentUpdateError,
   LocalWorkspace,
+  Stack,
+  StackAlreadyExistsError,
+  StackNotFoundError,
   type EngineEvent,
+  type OutputMap,
   type PulumiCommand,
   type PulumiFn,
-  type Stack,
 } from "@pulumi/pulumi/automation/index.js";
 import { z } from "zod";
 import type { FailureCode } from "./deployment.ts";
@@ -39,15 +42,22 @@ export class StackOperationError extends Error {
   }
 }
 
+/** The stack's outputs (wfp.ts `tenantSiteProgram`), as the engine reports them for the stack resource. */
 const outputsSchema = z.object({
-  manifestDigest: z.object({ value: z.string() }),
-  etag: z.object({ value: z.string() }),
-  modifiedOn: z.object({ value: z.string() }),
-  fileCount: z.object({ value: z.number().int() }),
-  totalBytes: z.object({ value: z.number().int() }),
-  uploadedFiles: z.object({ value: z.number().int() }),
-  uploadedBytes: z.object({ value: z.number().int() }),
+  manifestDigest: z.string(),
+  etag: z.string(),
+  modifiedOn: z.string(),
+  fileCount: z.number().int(),
+  totalBytes: z.number().int(),
+  uploadedFiles: z.number().int(),
+  uploadedBytes: z.number().int(),
 });
+
+const STACK_TYPE = "pulumi:pulumi:Stack";
+
+function plainOutputs(outputs: OutputMap): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(outputs).map(([key, output]) => [key, output.value]));
+}
 
 export type LineSink = (line: string) => void;
 
@@ -84,12 +94,39 @@ function failure(error: unknown, code: FailureCode, tenant: string, errorLines: 
   return new StackOperationError(code, error instanceof Error ? error.message : String(error));
 }
 
+/**
+ * The Automation API's `up`, `destroy` and `refresh` read the stack back after the operation: `stack output`
+ * twice (masked, then with secrets) and `stack history`, three more CLI processes, each starting the backend and
+ * the passphrase secrets manager (PBKDF2), about 1 CPU-second per deploy (README "Performance"). This service takes
+ * the outputs and the change counts from the engine events instead, so on its own stack objects those read-backs
+ * answer at once. (Should a later SDK stop calling them, nothing changes but the saving.)
+ */
+function withoutReadBacks(stack: Stack): Stack {
+  stack.outputs = async () => ({});
+  stack.info = async () => undefined;
+  return stack;
+}
+
+/**
+ * A stack object for a stack that exists, without `pulumi stack select` (a CLI process): every command the
+ * Automation API runs names its stack with `--stack`, so the selection is not needed, only the check that the
+ * stack exists — which the operation itself makes (TenantStacks.up creates the stack when it is missing).
+ */
+async function existingStack(name: string, workspace: LocalWorkspace): Promise<Stack> {
+  const select = workspace.selectStack.bind(workspace);
+  workspace.selectStack = async () => {};
+  try {
+    return await Stack.select(name, workspace);
+  } finally {
+    workspace.selectStack = select;
+  }
+}
+
 export class TenantStacks {
   private readonly env: StackEnvironment;
   /**
-   * Selected once per tenant and service lifetime (`createOrSelectStack` runs one or two CLI commands); each
-   * operation passes its own program. The scheduler runs one operation per tenant at a time, so a stack
-   * object is never used twice at once.
+   * Stack objects kept per tenant for the service's lifetime; each operation passes its own program. The queue
+   * runs one operation per tenant at a time (queue.ts), so a stack object is never used twice at once.
    */
   private readonly selected = new Map<string, Promise<Stack>>();
 
@@ -97,30 +134,43 @@ export class TenantStacks {
     this.env = env;
   }
 
-  private open(tenant: string, workDir: string, program: PulumiFn): Promise<Stack> {
+  /**
+   * `exists`: the caller knows the stack was created (a deploy of it succeeded): no CLI run at all. Otherwise
+   * `pulumi stack init` first (one run for a new tenant), then `select` if it was there after all.
+   */
+  private open(tenant: string, workDir: string, program: PulumiFn, exists: boolean): Promise<Stack> {
     let stack = this.selected.get(tenant);
     if (!stack) {
-      stack = this.select(tenant, workDir, program);
+      stack = this.select(tenant, workDir, program, exists).then(withoutReadBacks);
       this.selected.set(tenant, stack);
       stack.catch(() => this.selected.delete(tenant));
     }
     return stack;
   }
 
-  private async select(tenant: string, workDir: string, program: PulumiFn): Promise<Stack> {
+  private async workspace(workDir: string, program: PulumiFn): Promise<LocalWorkspace> {
     await mkdir(workDir, { recursive: true });
-    return LocalWorkspace.createOrSelectStack(
-      { stackName: tenant, projectName: this.env.projectName, program },
-      {
-        workDir,
-        pulumiCommand: this.env.pulumiCommand,
-        pulumiHome: this.env.pulumiHome,
-        envVars: this.env.envVars,
-        // `main` sets the plugins' working directory; without it they start in a temp folder and cannot find
-        // @pulumi/pulumi (docs/pulumi-dynamic-providers.md §10.6).
-        projectSettings: { name: this.env.projectName, runtime: "nodejs", main: this.env.mainDir },
-      },
-    );
+    return LocalWorkspace.create({
+      workDir,
+      program,
+      pulumiCommand: this.env.pulumiCommand,
+      pulumiHome: this.env.pulumiHome,
+      envVars: this.env.envVars,
+      // `main` sets the plugins' working directory; without it they start in a temp folder and cannot find
+      // @pulumi/pulumi (docs/pulumi-dynamic-providers.md §10.6).
+      projectSettings: { name: this.env.projectName, runtime: "nodejs", main: this.env.mainDir },
+    });
+  }
+
+  private async select(tenant: string, workDir: string, program: PulumiFn, exists: boolean): Promise<Stack> {
+    const workspace = await this.workspace(workDir, program);
+    if (exists) return existingStack(tenant, workspace);
+    try {
+      return await Stack.create(tenant, workspace);
+    } catch (error) {
+      if (error instanceof StackAlreadyExistsError) return existingStack(tenant, workspace);
+      throw error;
+    }
   }
 
   /** Runs the program and its engine events through `onLine`. */
@@ -133,26 +183,37 @@ export class TenantStacks {
     };
   }
 
-  async up(tenant: string, workDir: string, program: PulumiFn, onLine: LineSink): Promise<UpOutcome> {
+  /**
+   * `pulumi up` of the tenant's stack; `exists` as for `open`, `refresh` reads the live worker first (a change
+   * made outside this service then shows as a difference, and is deployed over). The outputs and whether anything
+   * changed come from the engine events (the stack's outputs, the summary), not from read-backs.
+   */
+  async up(tenant: string, workDir: string, program: PulumiFn, onLine: LineSink, options: { exists: boolean; refresh: boolean }): Promise<UpOutcome> {
     const errorLines: string[] = [];
+    const seen: { outputs?: unknown; changes?: Record<string, number | undefined> } = {};
+    const listener = this.listener(onLine, errorLines);
+    const onEvent = (event: EngineEvent): void => {
+      const done = event.resOutputsEvent?.metadata;
+      if (done?.type === STACK_TYPE && done.new?.outputs) seen.outputs = done.new.outputs;
+      if (event.summaryEvent) seen.changes = event.summaryEvent.resourceChanges ?? {};
+      listener(event);
+    };
     try {
-      const stack = await this.open(tenant, workDir, program);
-      const result = await stack.up({ program, onEvent: this.listener(onLine, errorLines), color: "never" });
-      const changes = result.summary.resourceChanges ?? {};
+      let stack = await this.open(tenant, workDir, program, options.exists);
+      try {
+        await stack.up({ program, onEvent, color: "never", refresh: options.refresh });
+      } catch (error) {
+        // Believed to exist but gone (removed outside this service): create it and run again, once.
+        if (!(error instanceof StackNotFoundError) || !options.exists) throw error;
+        this.selected.delete(tenant);
+        stack = await this.open(tenant, workDir, program, false);
+        await stack.up({ program, onEvent, color: "never", refresh: options.refresh });
+      }
+      const changes = seen.changes ?? {};
       const changed = Object.entries(changes).some(([op, count]) => op !== "same" && (count ?? 0) > 0);
-      const outputs = outputsSchema.parse(result.outputs);
-      return {
-        changed,
-        outputs: {
-          manifestDigest: outputs.manifestDigest.value,
-          etag: outputs.etag.value,
-          modifiedOn: outputs.modifiedOn.value,
-          fileCount: outputs.fileCount.value,
-          totalBytes: outputs.totalBytes.value,
-          uploadedFiles: outputs.uploadedFiles.value,
-          uploadedBytes: outputs.uploadedBytes.value,
-        },
-      };
+      // Absent from the events only if the engine sent none for the stack: ask the backend, as the SDK would.
+      const outputs = outputsSchema.parse(seen.outputs ?? plainOutputs(await stack.workspace.stackOutputs(tenant)));
+      return { changed, outputs };
     } catch (error) {
       throw failure(error, "deploy-failed", tenant, errorLines, this.env.projectName);
     }
@@ -162,12 +223,17 @@ export class TenantStacks {
   async destroy(tenant: string, workDir: string, program: PulumiFn, onLine: LineSink): Promise<void> {
     const errorLines: string[] = [];
     try {
-      const stack = await this.open(tenant, workDir, program);
+      const stack = await this.open(tenant, workDir, program, true);
       await stack.destroy({ onEvent: this.listener(onLine, errorLines), color: "never" });
       await stack.workspace.removeStack(tenant);
       this.selected.delete(tenant);
       onLine(`stack ${this.env.projectName}/${tenant} removed`);
     } catch (error) {
+      this.selected.delete(tenant);
+      if (error instanceof StackNotFoundError) {
+        onLine(`stack ${this.env.projectName}/${tenant} does not exist: nothing to destroy`);
+        return;
+      }
       throw failure(error, "delete-failed", tenant, errorLines, this.env.projectName);
     }
   }
@@ -179,12 +245,13 @@ export class TenantStacks {
   async unlock(tenant: string, workDir: string, program: PulumiFn, onLine: LineSink): Promise<void> {
     const errorLines: string[] = [];
     try {
-      const stack = await this.open(tenant, workDir, program);
+      const stack = await this.open(tenant, workDir, program, true);
       await stack.cancel();
       onLine("lock released (pulumi cancel)");
       await stack.refresh({ clearPendingCreates: true, onEvent: this.listener(onLine, errorLines), color: "never" });
       onLine("unfinished operations cleared; the live worker was read again");
     } catch (error) {
+      this.selected.delete(tenant);
       throw failure(error, "unlock-failed", tenant, errorLines, this.env.projectName);
     }
   }

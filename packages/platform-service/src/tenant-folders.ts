@@ -22,6 +22,8 @@ export interface LiveSite {
   modifiedOn: string;
   fileCount: number;
   totalBytes: number;
+  /** unchanged.ts `contentDigest` of the upload that made this live (absent for sites deployed before it existed). */
+  contentDigest?: string;
 }
 
 export const liveSiteSchema = z.object({
@@ -32,6 +34,7 @@ export const liveSiteSchema = z.object({
   modifiedOn: z.string(),
   fileCount: z.number().int(),
   totalBytes: z.number().int(),
+  contentDigest: z.string().optional(),
 });
 
 export class TenantFolders {

@@ -13,11 +13,13 @@ import { receiveBody } from "./archive/receive.ts";
 import { newDeploymentId } from "./deployment.ts";
 import { RequestRejected } from "./errors.ts";
 import { addJob, removeWaitingDeploy } from "./queue.ts";
+import { tenantSalt } from "./salt.ts";
 import { storeArchive } from "./store/archives.ts";
 import type { EventFeed } from "./store/event-feed.ts";
 import { deploymentJson, type DeploymentEvent, type DeploymentRecord, type DeploymentRecords } from "./store/records.ts";
 import { liveSiteSchema, type LiveSite, type TenantFolders } from "./tenant-folders.ts";
-import { formatBytes, type AssetConfig } from "./wfp.ts";
+import { contentDigest, decideUnchanged, mayBeUnchanged, type UnchangedDecision } from "./unchanged.ts";
+import { formatBytes, readLiveStamps, siteFingerprint, type AssetConfig, type CloudflareClient } from "./wfp.ts";
 
 export function files(count: number): string {
   return `${count} ${count === 1 ? "file" : "files"}`;
@@ -38,6 +40,18 @@ export interface TenantServiceOptions {
   maxArchiveBytes: number;
   siteAddress: (tenant: string) => SiteAddress | undefined;
   log: (line: string) => void;
+  /** Key of the per-tenant salts: an upload's files are hashed as the deploy would hash them (unchanged.ts). */
+  saltSecret: string;
+  /** Where the tenants' workers live, for the one read that confirms an unchanged upload is still what is served. */
+  cloudflare: { client: CloudflareClient; accountId: string; namespace: string };
+}
+
+/** An accepted upload: queued (with the waiting uploads it superseded), or already settled as unchanged. */
+export interface AcceptedUpload {
+  deployment: DeploymentRecord;
+  superseded: string[];
+  /** True: the live site is this upload and Cloudflare still serves it; nothing was queued, no Pulumi run. */
+  unchanged: boolean;
 }
 
 export type TenantState = "queued" | "deploying" | "deleting" | "unlocking" | "live" | "failed" | "locked" | "not-live";
@@ -88,11 +102,12 @@ export class TenantService {
   }
 
   /**
-   * Receives the archive and unpacks it to check every entry (then drops the unpacked copy: the replica that
-   * runs the deploy unpacks the stored archive again), stores it and its job, and returns the queued
-   * deployment and the waiting uploads it superseded.
+   * Receives the archive and unpacks it to check every entry, then either settles it at once as unchanged (its
+   * content is the live one and Cloudflare still serves what the last deploy left: no job, no Pulumi run), or
+   * stores it and its job and returns the queued deployment and the waiting uploads it superseded. The unpacked
+   * copy is dropped either way: the replica that runs the deploy unpacks the stored archive again.
    */
-  async upload(tenant: string, body: UploadBody, assetConfig: AssetConfig): Promise<{ deployment: DeploymentRecord; superseded: string[] }> {
+  async upload(tenant: string, body: UploadBody, assetConfig: AssetConfig): Promise<AcceptedUpload> {
     const { folders, limits, maxArchiveBytes, pool, records } = this.options;
     const id = newDeploymentId();
     const { archive, staged } = folders.upload(id, "received");
@@ -100,20 +115,77 @@ export class TenantService {
       const bytes = await body.saveTo(archive, maxArchiveBytes);
       const site = await extractArchive(archive, staged, limits);
       const summary = { format: site.format, bytes, files: site.files, siteBytes: site.bytes };
-      const result = await inTenantTransaction(pool, tenant, async (client) => {
+      const received = `received a ${site.format} of ${formatBytes(bytes)}: ${files(site.files)}, ${formatBytes(site.bytes)} unpacked`;
+      const digest = await this.digest(tenant, staged, assetConfig);
+      const check = digest === undefined ? undefined : await this.unchangedCheck(tenant, digest);
+      const result = await inTenantTransaction(pool, tenant, async (client): Promise<AcceptedUpload> => {
+        if (check?.decision.kind === "unchanged" && (await this.stillLive(client, tenant, check.live))) {
+          const deployment = await records.insert(client, { id, tenant, kind: "deploy", archive: summary, assetConfig });
+          await records.log(id, "progress", received, client);
+          await records.log(id, "progress", `unchanged: the same files and settings as the live deploy ${check.live.deploymentId}, and Cloudflare still serves it; no Pulumi run`, client);
+          await records.log(id, "progress", "live: no change, the same files as the live version; uploaded 0 files", client);
+          const { live } = check;
+          const outcome = { changed: false, fileCount: live.fileCount, totalBytes: live.totalBytes, uploadedFiles: 0, uploadedBytes: 0, manifestDigest: live.manifestDigest, etag: live.etag };
+          await records.finish(id, { status: "succeeded", result: outcome }, client);
+          return { deployment: (await records.get(id, client)) ?? deployment, superseded: [], unchanged: true };
+        }
         const deployment = await records.insert(client, { id, tenant, kind: "deploy", archive: summary, assetConfig });
-        await records.log(id, "progress", `received a ${site.format} of ${formatBytes(bytes)}: ${files(site.files)}, ${formatBytes(site.bytes)} unpacked`, client);
+        await records.log(id, "progress", received, client);
+        const refresh = check?.decision.kind === "deploy" && check.decision.refresh;
+        if (check?.decision.kind === "deploy") await records.log(id, "progress", `${check.decision.reason}: the deploy reads it first and deploys over it`, client);
         await storeArchive(client, id, archive);
         const superseded = await records.supersedeWaitingUploads(client, tenant, { id, kind: "deploy" });
-        await addJob(client, "deploy", { deploymentId: id, tenant });
-        return { deployment, superseded };
+        await addJob(client, "deploy", { deploymentId: id, tenant, ...(digest !== undefined ? { contentDigest: digest } : {}), ...(refresh ? { refresh } : {}) });
+        return { deployment, superseded, unchanged: false };
       });
-      this.options.log(`${tenant}: upload ${id} accepted (${site.files} files)${result.superseded.length ? `, superseding ${result.superseded.join(", ")}` : ""}`);
+      this.options.log(
+        result.unchanged
+          ? `${tenant}: upload ${id} unchanged (the live site; no deploy)`
+          : `${tenant}: upload ${id} accepted (${site.files} files)${result.superseded.length ? `, superseding ${result.superseded.join(", ")}` : ""}`,
+      );
       return result;
     } finally {
       await rm(archive, { force: true });
       await rm(staged, { recursive: true, force: true });
     }
+  }
+
+  /** The upload's content digest (unchanged.ts); undefined when the package's manifest builder refuses the folder (the deploy then says why). */
+  private async digest(tenant: string, folder: string, assetConfig: AssetConfig): Promise<string | undefined> {
+    try {
+      const fingerprint = await siteFingerprint(folder, tenantSalt(this.options.saltSecret, tenant), this.options.limits.maxFiles);
+      return contentDigest(fingerprint, assetConfig);
+    } catch (error) {
+      this.options.log(`${tenant}: no content digest (${error instanceof Error ? error.message.split("\n")[0] : String(error)}); the upload is deployed`);
+      return undefined;
+    }
+  }
+
+  /**
+   * Only for an upload equal to the live content with nothing queued or running: one Cloudflare read of the
+   * tenant's script. A failed read decides nothing (the upload is deployed as usual).
+   */
+  private async unchangedCheck(tenant: string, digest: string): Promise<{ live: LiveSite; decision: UnchangedDecision } | undefined> {
+    const { pool, records, cloudflare } = this.options;
+    const live = await this.live(pool, tenant);
+    if (!live || !mayBeUnchanged(live, digest, (await records.open(tenant)).length)) return undefined;
+    try {
+      return { live, decision: decideUnchanged(live, await readLiveStamps(cloudflare.client, cloudflare.accountId, cloudflare.namespace, tenant)) };
+    } catch (error) {
+      this.options.log(`${tenant}: reading the live worker failed (${error instanceof Error ? error.message : String(error)}); the upload is deployed`);
+      return undefined;
+    }
+  }
+
+  /** Under the tenant's lock: nothing started or went live since the check (else the upload is queued as usual). */
+  private async stillLive(client: pg.PoolClient, tenant: string, checked: LiveSite): Promise<boolean> {
+    const live = await this.live(client, tenant);
+    return live?.deploymentId === checked.deploymentId && (await this.options.records.open(tenant, client)).length === 0;
+  }
+
+  private async live(db: pg.Pool | pg.PoolClient, tenant: string): Promise<LiveSite | undefined> {
+    const { rows } = await db.query<{ live: unknown }>("select live from platform_tenants where name = $1", [tenant]);
+    return rows[0]?.live === null || rows[0]?.live === undefined ? undefined : liveSiteSchema.parse(rows[0].live);
   }
 
   /** Queues the destroy of the tenant's worker and stack; a delete already waiting or running is returned instead. */

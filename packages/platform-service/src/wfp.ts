@@ -5,7 +5,10 @@
  */
 import type { PulumiFn } from "@pulumi/pulumi/automation/index.js";
 import {
+  buildManifest,
   checkAccountId,
+  CloudflareApiError,
+  CloudflareClient,
   checkNamespaceName,
   checkScriptName,
   DEFAULT_MAX_FILES,
@@ -16,11 +19,12 @@ import {
   UserWorkerAssets,
 } from "pulumi-wfp-assets";
 import type { AssetConfigArgs } from "pulumi-wfp-assets";
+import { manifestInputDigest } from "pulumi-wfp-assets/provider-engine";
 import { z } from "zod";
 
 export { startEmulator } from "pulumi-wfp-assets/emulator";
 export type { RunningEmulator } from "pulumi-wfp-assets/emulator";
-export { formatBytes, HTML_HANDLING_VALUES, NOT_FOUND_HANDLING_VALUES };
+export { CloudflareClient, formatBytes, HTML_HANDLING_VALUES, NOT_FOUND_HANDLING_VALUES };
 
 /** A zod string checked by one of the package's rules, with the package's own message. */
 function ruleSchema(check: (value: unknown) => string | undefined) {
@@ -89,4 +93,48 @@ export function tenantSiteProgram(args: TenantSiteArgs): PulumiFn {
       uploadedBytes: site.uploadedBytes,
     };
   };
+}
+
+/** What the resource would deploy from a folder, besides its settings: the files' digest and the rule files. */
+export interface SiteFingerprint {
+  /** The digest the resource reports as `manifestDigest` for this folder and salt. */
+  manifestDigest: string;
+  headers: string | undefined;
+  redirects: string | undefined;
+}
+
+/** The folder read and hashed by the package's own manifest builder (same ignore rules, same salted hashes). */
+export async function siteFingerprint(directory: string, hashSalt: string, maxFiles: number): Promise<SiteFingerprint> {
+  const built = await buildManifest(directory, { hashSalt, maxFiles });
+  const hashes = Object.fromEntries(Object.entries(built.manifest).map(([key, entry]) => [key, entry.hash]));
+  return { manifestDigest: manifestInputDigest(hashes), headers: built.headers, redirects: built.redirects };
+}
+
+/** The script's version stamps, as the resource records them (`etag`, `modifiedOn`). */
+export interface LiveStamps {
+  etag: string;
+  modifiedOn: string;
+}
+
+const scriptAnswerSchema = z.looseObject({
+  modified_on: z.string().optional(),
+  script: z.looseObject({ etag: z.string().optional(), modified_on: z.string().optional() }),
+});
+
+/**
+ * One GET of the tenant's script in the dispatch namespace (the same route the provider reads): its stamps, or
+ * `undefined` when Cloudflare has no such script (deleted out of band).
+ */
+export async function readLiveStamps(client: CloudflareClient, accountId: string, namespace: string, scriptName: string): Promise<LiveStamps | undefined> {
+  try {
+    const { result } = await client.request({
+      method: "GET",
+      path: `/accounts/${accountId}/workers/dispatch/namespaces/${namespace}/scripts/${scriptName}`,
+      schema: scriptAnswerSchema,
+    });
+    return { etag: result.script.etag ?? "", modifiedOn: result.script.modified_on ?? result.modified_on ?? "" };
+  } catch (error) {
+    if (error instanceof CloudflareApiError && error.status === 404) return undefined;
+    throw error;
+  }
 }

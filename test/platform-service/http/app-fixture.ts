@@ -20,6 +20,7 @@ import { DeploymentRecords } from "../../../packages/platform-service/src/store/
 import { tenantTokenKey } from "../../../packages/platform-service/src/tenant-tokens.ts";
 import { TenantFolders } from "../../../packages/platform-service/src/tenant-folders.ts";
 import { TenantService } from "../../../packages/platform-service/src/tenants.ts";
+import { CloudflareClient } from "../../../packages/platform-service/src/wfp.ts";
 import { pulumiBinDir } from "../../fixtures/repo.mjs";
 import { startTestPostgres, type TestPostgres } from "../postgres.js";
 
@@ -69,6 +70,9 @@ export async function startTestApp(options: { limits?: HttpLimits; listen?: bool
     maxArchiveBytes: 2048,
     siteAddress: () => undefined,
     log: () => {},
+    saltSecret: SALT_SECRET,
+    // Read only for an upload equal to a live site; none goes live here (no job runner), so it is never called.
+    cloudflare: { client: new CloudflareClient({ baseUrl: "http://127.0.0.1:9/client/v4", credentials: { apiToken: "never-used" } }), accountId: "0".repeat(32), namespace: "tenants" },
   });
   const credentials = options.authenticated === false ? undefined : { platformToken: API_TOKEN, tenantTokenKey: tenantTokenKey(API_TOKEN) };
   const app = buildApp({ service, credentials, redact, log: () => {}, ...(options.limits ? { limits: options.limits } : {}) });

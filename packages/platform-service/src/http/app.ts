@@ -162,14 +162,18 @@ export function buildApp(options: AppOptions): FastifyInstance {
     } finally {
       release();
     }
-    const { deployment, superseded } = accepted;
+    const { deployment, superseded, unchanged } = accepted;
     const location = `/tenants/${tenant}/deployments/${deployment.id}`;
     if (follow) {
       return stream(request, reply, deployment, (raw) =>
         streamText(raw, 200, { location, "x-deployment-id": deployment.id }, subscribe(deployment), outcome(deployment, () => service.siteAddress(tenant)?.url)),
       );
     }
-    return reply.code(202).header("location", location).send({ tenant, deployment: deploymentJson(deployment), superseded, status: `/tenants/${tenant}` });
+    // 200 when it was settled at once (the live site already is this upload); 202 when a job will deploy it.
+    return reply
+      .code(unchanged ? 200 : 202)
+      .header("location", location)
+      .send({ tenant, deployment: deploymentJson(deployment), superseded, unchanged, status: `/tenants/${tenant}` });
   });
 
   app.get("/tenants/:tenant", tenantRoute, async (request) => service.status(tenantParam(request.params)));
