@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
-import { CLEANUP_RESERVE, CONTRACT_CALL_BUDGET, CONTRACT_CHECKS, type ContractTarget, ContractTargetError, RecordDirError, accountTarget, emulatorTarget, formatResult, formatSummary, passed, runContract } from "../contract/index.js";
+import { CLEANUP_RESERVE, CONTRACT_CALL_BUDGET, CONTRACT_CHECKS, type ContractTarget, ContractTargetError, RecordDirError, accountTarget, formatResult, formatSummary, passed, runContract } from "../contract/index.js";
+import { emulatorTarget } from "./contract-emulator.js";
 import { CloudflareConfigError } from "../cloudflare/config.js";
 import { EmulatorDependencyError } from "../emulator/index.js";
 

@@ -9,4 +9,4 @@ export type { CheckContext, ContractCheck } from "./context.js";
 export { RecordDirError } from "./record.js";
 export { formatResult, formatSummary, passed } from "./report.js";
 export { CLEANUP_ID, type CheckResult, type ContractReport, type ContractTarget, type RunOptions, runContract } from "./runner.js";
-export { ContractTargetError, EMULATOR_ACCOUNT, accountTarget, emulatorTarget } from "./target.js";
+export { ContractTargetError, EMULATOR_ACCOUNT, accountTarget } from "./target.js";

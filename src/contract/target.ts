@@ -1,6 +1,7 @@
 /**
  * Which API the suite judges: the account named by CLOUDFLARE_API_TOKEN + CLOUDFLARE_ACCOUNT_ID (at
- * CLOUDFLARE_API_BASE_URL, default Cloudflare's), or else a freshly started local emulator.
+ * CLOUDFLARE_API_BASE_URL, default Cloudflare's), or else a freshly started local emulator, which the CLI starts
+ * (src/cli/contract-emulator.ts): the suite itself imports nothing of the emulator.
  */
 import { resolveBaseUrl } from "../cloudflare/config.js";
 import { checkAccountId } from "../rules/checks.js";
@@ -26,11 +27,4 @@ export function accountTarget(env: NodeJS.ProcessEnv): ContractTarget | undefine
   const problem = checkAccountId(accountId);
   if (problem) throw new ContractTargetError(`CLOUDFLARE_ACCOUNT_ID: ${problem}`);
   return { kind: "account", baseUrl: resolveBaseUrl(env), token, accountId };
-}
-
-/** Starts an emulator with Cloudflare's rate limit on (so its headers are there to judge); `close()` stops it. */
-export async function emulatorTarget(): Promise<{ target: ContractTarget; close: () => Promise<void> }> {
-  const { startEmulator } = await import("../emulator/index.js");
-  const emulator = await startEmulator({ rateLimit: true });
-  return { target: { kind: "emulator", baseUrl: emulator.url, token: emulator.tokens[0]!, accountId: EMULATOR_ACCOUNT }, close: () => emulator.close() };
 }

@@ -13,9 +13,9 @@ import {
   type CheckResult,
   type ContractCheck,
   type ContractTarget,
-  emulatorTarget,
   runContract,
 } from "../../src/contract/index.js";
+import { emulatorTarget } from "../../src/cli/contract-emulator.js";
 import { type RunningEmulator, startEmulator } from "../../src/emulator/index.js";
 import { EMULATOR_ACCOUNT, fetchSite } from "../fixtures/emulator.mjs";
 
