@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Builds the Pulumi CLI (pinned to the @pulumi/pulumi version in package.json), this project's Node.js language
-# host and Pulumi's YAML language host (github.com/pulumi/pulumi-yaml, pinned below) from Go modules into a cache
-# outside the repository, and puts the dynamic-provider shim beside them. Idempotent: it rebuilds only when a stamp
+# Builds the Pulumi CLI (pinned to the @pulumi/pulumi version in package.json), this project's Node.js and Go
+# language hosts and Pulumi's YAML language host (github.com/pulumi/pulumi-yaml, pinned below) from Go modules into a
+# cache outside the repository, and puts the dynamic-provider shim beside them. It also fetches what a Go program
+# needs (the Go SDK at the pinned version and its module graph) into the cache's module cache and compiles it once,
+# so Go programs then build offline and quickly (see go_program below). Idempotent: it rebuilds only when a stamp
 # over the inputs changes.
 #
 #   bash scripts/build-pulumi-cli.sh        # progress on stderr, the bin dir on stdout
@@ -67,7 +69,7 @@ bin_dir="$install_dir/bin"
 is_current() {
   [[ -f "$install_dir/stamp" && "$(cat "$install_dir/stamp")" == "$stamp" ]] &&
     [[ -x "$bin_dir/pulumi" && -x "$bin_dir/pulumi-language-nodejs" && -x "$bin_dir/pulumi-resource-pulumi-nodejs" ]] &&
-    [[ -x "$bin_dir/pulumi-language-yaml" ]]
+    [[ -x "$bin_dir/pulumi-language-yaml" && -x "$bin_dir/pulumi-language-go" && -f "$install_dir/go-program/go.sum" ]]
 }
 
 if is_current; then
@@ -142,6 +144,7 @@ cd "$module_dir"
 go_build -o "$build_dir/bin/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
 cli_seconds=$((SECONDS - started))
 go_build -o "$build_dir/bin/pulumi-language-nodejs" ./language-nodejs
+go_build -o "$build_dir/bin/pulumi-language-go" ./language-go
 host_seconds=$((SECONDS - started - cli_seconds))
 # `go install module@version` builds with that module's own go.mod, outside tools/pulumi-cli (see PULUMI_YAML_VERSION).
 cd "$build_dir"
@@ -151,6 +154,38 @@ GOBIN="$build_dir/bin" go_run install -trimpath -tags osusergo,grpcnotrace -ldfl
     "YAML programs need it. If the Go module proxy refused the module, check GOPROXY and" \
     "\`go list -m -versions github.com/pulumi/pulumi-yaml\`"
 yaml_seconds=$((SECONDS - started - cli_seconds - host_seconds))
+# --- a Go program's modules: fetched and compiled now, so Go programs build offline and warm ----------------------
+# go-program/ is the smallest Pulumi Go program: it imports what programs and generated SDKs import (pulumi, pulumix,
+# config, the RPC types, semver). `go mod tidy` fetches the Go SDK at the pinned version and its module graph into the
+# cache's GOMODCACHE and writes go.sum; a Go program of the same SDK version starts from that go.sum (the e2e test
+# copies it) and builds with GOPROXY=off. The build compiles those packages into GOCACHE with the flags and the
+# CGO_ENABLED=0 that pulumi-language-go's `go build` uses in the tests, so a program's first build is only its own
+# packages and the link.
+go_program="$build_dir/go-program"
+mkdir "$go_program"
+printf 'module pulumi-wfp-assets/go-program\n\ngo %s\n\nrequire github.com/pulumi/pulumi/sdk/v3 v%s\n' \
+  "$MIN_GO_VERSION" "$version" >"$go_program/go.mod"
+cat >"$go_program/main.go" <<'GO'
+// The smallest Pulumi Go program, built once by scripts/build-pulumi-cli.sh to fill the Go caches.
+package main
+
+import (
+	_ "github.com/blang/semver"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	_ "github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
+	_ "github.com/pulumi/pulumi/sdk/v3/go/pulumix"
+	_ "github.com/pulumi/pulumi/sdk/v3/proto/go"
+)
+
+func main() { pulumi.Run(func(*pulumi.Context) error { return nil }) }
+GO
+cd "$go_program"
+go_run mod tidy ||
+  fail "fetching the Go SDK github.com/pulumi/pulumi/sdk/v3@v$version and its modules for Go programs failed (see above)"
+go_run build -buildvcs=false -trimpath -ldflags "-w -s" -o "$build_dir/go-program.bin" . ||
+  fail "compiling the smallest Go program against github.com/pulumi/pulumi/sdk/v3@v$version failed (see above)"
+rm -f "$build_dir/go-program.bin"
+go_seconds=$((SECONDS - started - cli_seconds - host_seconds - yaml_seconds))
 cp "$shim_source" "$build_dir/bin/pulumi-resource-pulumi-nodejs"
 chmod 0755 "$build_dir/bin/pulumi-resource-pulumi-nodejs"
 
@@ -168,5 +203,5 @@ mv "$build_dir" "$install_dir"
 trap - EXIT
 [[ -z "$old_dir" ]] || rm -rf "$old_dir"
 
-say "built in $((SECONDS - started)) s (pulumi ${cli_seconds} s, language host ${host_seconds} s, YAML host ${yaml_seconds} s); $(du -sh "$bin_dir" | cut -f 1) in $bin_dir"
+say "built in $((SECONDS - started)) s (pulumi ${cli_seconds} s, language hosts ${host_seconds} s, YAML host ${yaml_seconds} s, Go program modules ${go_seconds} s); $(du -sh "$bin_dir" | cut -f 1) in $bin_dir"
 echo "$bin_dir"

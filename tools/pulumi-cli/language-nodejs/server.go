@@ -6,13 +6,13 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"sync"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/version"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 	"google.golang.org/grpc"
 	"google.golang.org/protobuf/types/known/emptypb"
+	"pulumi-wfp-assets/tools/pulumi-cli/internal/hostkit"
 )
 
 // nodeLanguageHost serves the LanguageRuntime RPCs the engine uses for preview/up/refresh/destroy of a
@@ -20,61 +20,18 @@ import (
 // package. Methods not overridden here answer Unimplemented; the engine only uses them for `pulumi new`, `convert`,
 // generating Node.js SDKs and policy packs, which this project does not use.
 type nodeLanguageHost struct {
-	pulumirpc.UnimplementedLanguageRuntimeServer
+	*hostkit.Lifecycle // Operations, Cancel, Handshake, the engine address; Unimplemented for the rest
 
 	tracing     string
 	flagOptions map[string]string
-	lifetime    context.Context // ends when the host is told to exit
-
-	mu            sync.Mutex
-	engineAddress string
-	opsCtx        context.Context // calls in flight derive from it; Cancel ends it
-	cancelOps     context.CancelFunc
 }
 
 func newNodeLanguageHost(lifetime context.Context, args hostArgs) *nodeLanguageHost {
-	h := &nodeLanguageHost{
-		tracing:       args.Tracing,
-		flagOptions:   args.Flags,
-		lifetime:      lifetime,
-		engineAddress: args.EngineAddress,
+	return &nodeLanguageHost{
+		Lifecycle:   hostkit.NewLifecycle(lifetime, args.EngineAddress),
+		tracing:     args.Tracing,
+		flagOptions: args.Flags,
 	}
-	h.opsCtx, h.cancelOps = context.WithCancel(lifetime)
-	return h
-}
-
-// operations is the context that in-flight calls are cancelled with (see cancelWith).
-func (h *nodeLanguageHost) operations() context.Context {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.opsCtx
-}
-
-// Cancel aborts the calls in flight (a running program is interrupted). The engine calls it when it
-// closes the host; calls made afterwards start on a fresh context, so a reused host keeps working.
-func (h *nodeLanguageHost) Cancel(context.Context, *emptypb.Empty) (*emptypb.Empty, error) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.cancelOps()
-	h.opsCtx, h.cancelOps = context.WithCancel(h.lifetime)
-	return &emptypb.Empty{}, nil
-}
-
-func (h *nodeLanguageHost) currentEngineAddress() string {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.engineAddress
-}
-
-func (h *nodeLanguageHost) Handshake(
-	_ context.Context, req *pulumirpc.LanguageHandshakeRequest,
-) (*pulumirpc.LanguageHandshakeResponse, error) {
-	if address := req.GetEngineAddress(); address != "" {
-		h.mu.Lock()
-		h.engineAddress = address
-		h.mu.Unlock()
-	}
-	return &pulumirpc.LanguageHandshakeResponse{}, nil
 }
 
 func (h *nodeLanguageHost) GetPluginInfo(context.Context, *emptypb.Empty) (*pulumirpc.PluginInfo, error) {
@@ -140,7 +97,7 @@ func (h *nodeLanguageHost) Run(ctx context.Context, req *pulumirpc.RunRequest) (
 	if err != nil {
 		return &pulumirpc.RunResponse{Error: err.Error()}, nil
 	}
-	launch, err := buildProgramLaunch(req, runScript, h.currentEngineAddress(), h.tracing, opts)
+	launch, err := buildProgramLaunch(req, runScript, h.EngineAddress(), h.tracing, opts)
 	if err != nil {
 		return &pulumirpc.RunResponse{Error: err.Error()}, nil
 	}
@@ -194,11 +151,11 @@ func (h *nodeLanguageHost) InstallDependencies(
 ) error {
 	ctx, cancel := context.WithCancel(stream.Context())
 	defer cancel()
-	stop := context.AfterFunc(h.operations(), cancel)
+	stop := context.AfterFunc(h.Operations(), cancel)
 	defer stop()
 
 	closer, stdout, stderr, err := rpcutil.MakeInstallDependenciesStreams(
-		&serializedInstallStream{ServerStreamingServer: stream}, req.GetIsTerminal())
+		&hostkit.SerializedInstallStream{ServerStreamingServer: stream}, req.GetIsTerminal())
 	if err != nil {
 		return err
 	}
@@ -224,17 +181,4 @@ func (h *nodeLanguageHost) InstallDependencies(
 	}
 	// With a terminal, Close waits until everything written to it has been sent.
 	return closer.Close()
-}
-
-// serializedInstallStream lets the package manager's stdout and stderr copiers (two goroutines in os/exec) share
-// the stream: grpc-go forbids calling Send from several goroutines at once.
-type serializedInstallStream struct {
-	grpc.ServerStreamingServer[pulumirpc.InstallDependenciesResponse]
-	mu sync.Mutex
-}
-
-func (s *serializedInstallStream) Send(resp *pulumirpc.InstallDependenciesResponse) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.ServerStreamingServer.Send(resp)
 }

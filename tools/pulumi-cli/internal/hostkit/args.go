@@ -1,4 +1,6 @@
-package main
+// Package hostkit holds what this project's language hosts (language-nodejs, language-go) share: the plugin
+// command line, debug logging, gRPC interceptors and serving.
+package hostkit
 
 import (
 	"errors"
@@ -6,8 +8,8 @@ import (
 	"strings"
 )
 
-// hostArgs is what the engine tells a language plugin on its command line.
-type hostArgs struct {
+// HostArgs is what the engine tells a language plugin on its command line.
+type HostArgs struct {
 	// EngineAddress is the engine's gRPC address; the engine always passes it as the last positional argument.
 	EngineAddress string
 	// Tracing is a Zipkin endpoint, forwarded to the program as --tracing.
@@ -21,11 +23,11 @@ type hostArgs struct {
 // buildPluginArguments in sdk/go/common/resource/plugin/plugin.go.
 var flagsWithSeparateValue = map[string]bool{"tracing": true}
 
-// parseHostArgs reads the plugin command line leniently: the engine prepends logging flags
+// ParseArgs reads the plugin command line leniently: the engine prepends logging flags
 // (--logtostderr, -v=N, --tracing URL) whose set varies by version, so unknown flags must not be fatal
 // (Go's flag package would exit on them).
-func parseHostArgs(args []string) (hostArgs, error) {
-	parsed := hostArgs{Flags: map[string]string{}}
+func ParseArgs(args []string) (HostArgs, error) {
+	parsed := HostArgs{Flags: map[string]string{}}
 	var positional []string
 	for i := 0; i < len(args); i++ {
 		arg := args[i]
@@ -40,7 +42,7 @@ func parseHostArgs(args []string) (hostArgs, error) {
 		name, value, hasValue := strings.Cut(strings.TrimLeft(arg, "-"), "=")
 		if !hasValue && flagsWithSeparateValue[name] {
 			if i+1 >= len(args) {
-				return hostArgs{}, fmt.Errorf("flag --%s needs a value", name)
+				return HostArgs{}, fmt.Errorf("flag --%s needs a value", name)
 			}
 			i++
 			value, hasValue = args[i], true
@@ -55,7 +57,7 @@ func parseHostArgs(args []string) (hostArgs, error) {
 		delete(parsed.Flags, "tracing")
 	}
 	if len(positional) == 0 {
-		return hostArgs{}, errors.New("missing the engine address (the last positional argument); " +
+		return HostArgs{}, errors.New("missing the engine address (the last positional argument); " +
 			"this program is a Pulumi language plugin and is started by the pulumi CLI, not by hand")
 	}
 	parsed.EngineAddress = positional[len(positional)-1]

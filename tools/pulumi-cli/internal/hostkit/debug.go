@@ -1,4 +1,4 @@
-package main
+package hostkit
 
 import (
 	"context"
@@ -11,11 +11,18 @@ import (
 
 // debugTarget turns on one line per RPC (and a few lifecycle lines). PULUMI_WFP_LANGHOST_DEBUG=1 writes them
 // to stderr, which the engine shows in the CLI output; an absolute path appends them to that file instead
-// (exact, one line per call, with the process id to tell host processes apart).
+// (exact, one line per call, with the host's name and process id to tell host processes apart).
 var debugTarget = os.Getenv("PULUMI_WFP_LANGHOST_DEBUG")
 
-func debugf(format string, args ...any) {
-	line := fmt.Sprintf("[pulumi-language-nodejs %d] "+format+"\n", append([]any{os.Getpid()}, args...)...)
+// hostName prefixes debug lines; SetName sets it once at start-up.
+var hostName = "pulumi-language-host"
+
+// SetName names the host in debug lines (e.g. "pulumi-language-go").
+func SetName(name string) { hostName = name }
+
+// Debugf writes one debug line when PULUMI_WFP_LANGHOST_DEBUG asks for them.
+func Debugf(format string, args ...any) {
+	line := fmt.Sprintf("[%s %d] "+format+"\n", append([]any{hostName, os.Getpid()}, args...)...)
 	switch {
 	case debugTarget == "1":
 		fmt.Fprint(os.Stderr, line)
@@ -32,10 +39,10 @@ func debugf(format string, args ...any) {
 func logUnaryCall(
 	ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler,
 ) (any, error) {
-	debugf("rpc %s", info.FullMethod)
+	Debugf("rpc %s", info.FullMethod)
 	resp, err := handler(ctx, req)
 	if err != nil {
-		debugf("rpc %s failed: %v", info.FullMethod, err)
+		Debugf("rpc %s failed: %v", info.FullMethod, err)
 	}
 	return resp, err
 }
@@ -43,7 +50,7 @@ func logUnaryCall(
 func logStreamCall(
 	srv any, stream grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler,
 ) error {
-	debugf("rpc %s (stream)", info.FullMethod)
+	Debugf("rpc %s (stream)", info.FullMethod)
 	return handler(srv, stream)
 }
 

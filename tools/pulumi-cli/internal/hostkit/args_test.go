@@ -1,13 +1,13 @@
-package main
+package hostkit
 
 import (
 	"reflect"
 	"testing"
 )
 
-func TestParseHostArgsTakesTheLastPositionalAsEngineAddress(t *testing.T) {
+func TestParseArgsTakesTheLastPositionalAsEngineAddress(t *testing.T) {
 	// The shape ExecPlugin produces with logging and tracing on (buildPluginArguments).
-	got, err := parseHostArgs([]string{
+	got, err := ParseArgs([]string{
 		"--logtostderr", "-v=9", "--tracing", "http://127.0.0.1:9411", "-typescript=false", "127.0.0.1:4567",
 	})
 	if err != nil {
@@ -25,11 +25,11 @@ func TestParseHostArgsTakesTheLastPositionalAsEngineAddress(t *testing.T) {
 	}
 }
 
-func TestParseHostArgsRejectsAMissingEngineAddress(t *testing.T) {
-	if _, err := parseHostArgs([]string{"-v=3"}); err == nil {
+func TestParseArgsRejectsAMissingEngineAddress(t *testing.T) {
+	if _, err := ParseArgs([]string{"-v=3"}); err == nil {
 		t.Fatal("expected an error without an engine address")
 	}
-	if _, err := parseHostArgs([]string{"--tracing"}); err == nil {
+	if _, err := ParseArgs([]string{"--tracing"}); err == nil {
 		t.Fatal("expected an error for --tracing without a value")
 	}
 }
