@@ -3,6 +3,7 @@ import { CloudflareClient, resolveCloudflareConfig, resolveTransportSettings, Tr
 import { buildManifest } from "../manifest/index.js";
 import { deployAssets, formatDeployEvent, InvalidDeployRequestError, loadWorkerModules, validateDeployRequest } from "../deploy/index.js";
 import type { AssetConfig, DeployRequest, HtmlHandling, NotFoundHandling, WorkerSpec } from "../deploy/index.js";
+import { parseMaxFilesFlag } from "./max-files-flag.js";
 
 const HELP = `usage: wfp-assets deploy <dir> --account ID --script NAME [--namespace NS] [options]
 
@@ -40,123 +41,6 @@ credentials: CLOUDFLARE_API_TOKEN, or CLOUDFLARE_API_KEY + CLOUDFLARE_EMAIL;
 API base: CLOUDFLARE_API_BASE_URL (e.g. the emulator's http://127.0.0.1:8787/client/v4).
 `;
 
-export async function run(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        account: { type: "string" },
-        namespace: { type: "string" },
-        script: { type: "string" },
-        main: { type: "string" },
-        module: { type: "string", multiple: true },
-        "assets-binding": { type: "string" },
-        "compatibility-date": { type: "string" },
-        "compatibility-flag": { type: "string", multiple: true },
-        "html-handling": { type: "string" },
-        "not-found-handling": { type: "string" },
-        "run-worker-first": { type: "string", multiple: true },
-        tag: { type: "string", multiple: true },
-        ignore: { type: "string", multiple: true },
-        salt: { type: "string" },
-        "max-files": { type: "string" },
-        json: { type: "boolean" },
-        ...Object.fromEntries(Object.keys(TRANSPORT_FLAGS).map((flag) => [flag, { type: "string" as const }])),
-        help: { type: "boolean", short: "h" },
-      },
-    });
-  } catch (error) {
-    process.stderr.write(`wfp-assets deploy: ${(error as Error).message}\n\n${HELP}`);
-    return 2;
-  }
-  const { values, positionals } = parsed;
-  if (values.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
-  const usage = (message: string): number => {
-    process.stderr.write(`wfp-assets deploy: ${message}\n\n${HELP}`);
-    return 2;
-  };
-  const [directory, ...extra] = positionals;
-  if (!directory || extra.length > 0) return usage("give exactly one directory to deploy.");
-  if (!values.account) return usage("--account is required (your Cloudflare account id).");
-  if (!values.script) return usage("--script is required (the user worker's name).");
-  if (values.module?.length && !values.main) return usage("--module needs --main (the worker's main module).");
-  let maxFiles: number | undefined;
-  if (values["max-files"] !== undefined) {
-    maxFiles = Number(values["max-files"]);
-    if (!Number.isInteger(maxFiles)) return usage(`--max-files "${values["max-files"]}" is not a whole number.`);
-  }
-
-  const assetConfig: AssetConfig = {};
-  if (values["html-handling"]) assetConfig.htmlHandling = values["html-handling"] as HtmlHandling;
-  if (values["not-found-handling"]) assetConfig.notFoundHandling = values["not-found-handling"] as NotFoundHandling;
-  const rwf = values["run-worker-first"];
-  if (rwf?.length) assetConfig.runWorkerFirst = rwf.length === 1 && (rwf[0] === "true" || rwf[0] === "false") ? rwf[0] === "true" : rwf;
-
-  let worker: WorkerSpec | undefined;
-  if (values.main) {
-    const { mainModule, modules } = await loadWorkerModules(values.main, values.module);
-    worker = {
-      mainModule,
-      modules,
-      compatibilityDate: values["compatibility-date"],
-      compatibilityFlags: values["compatibility-flag"],
-      assetsBinding: values["assets-binding"],
-    };
-  } else if (values["assets-binding"]) {
-    return usage("--assets-binding needs --main: an assets-only worker has no code to bind the assets to.");
-  }
-
-  const settings: Omit<DeployRequest, "assets"> = {
-    target: { accountId: values.account, namespace: values.namespace, scriptName: values.script },
-    worker,
-    assetConfig,
-    compatibilityDate: values["compatibility-date"],
-    compatibilityFlags: values["compatibility-flag"],
-    tags: values.tag,
-    hashSalt: values.salt,
-  };
-  // The rules the provider and tenant.json apply (src/rules), before any file is hashed or any request sent.
-  try {
-    validateDeployRequest(settings);
-  } catch (error) {
-    if (!(error instanceof InvalidDeployRequestError)) throw error;
-    return usage(`invalid options:\n  ${error.problems.map(inFlagTerms).join("\n  ")}`);
-  }
-
-  let transport: TransportSettings;
-  try {
-    const input = Object.fromEntries(
-      Object.entries(TRANSPORT_FLAGS).flatMap(([flag, key]) => {
-        const value = (values as Record<string, unknown>)[flag];
-        return typeof value === "string" ? [[key, value]] : [];
-      }),
-    );
-    transport = resolveTransportSettings({ input, env: process.env });
-  } catch (error) {
-    if (!(error instanceof TransportSettingError)) throw error;
-    return usage(inFlagTerms(error.message));
-  }
-
-  const assets = await buildManifest(directory, { ignore: values.ignore, hashSalt: values.salt, maxFiles });
-  const { baseUrl, credentials } = resolveCloudflareConfig();
-  const client = new CloudflareClient({ baseUrl, credentials, transport });
-  try {
-    const result = await deployAssets(client, { ...settings, assets }, {
-      onProgress: values.json ? undefined : (event) => process.stderr.write(`${formatDeployEvent(event)}\n`),
-    });
-    if (values.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-    else process.stdout.write(`deployed ${values.script}: etag ${result.script.etag}, ${result.fileCount} files\n`);
-    return 0;
-  } finally {
-    await client.close();
-  }
-}
-
 /** Transport flags and the setting each sets (src/cloudflare/transport-settings.ts). */
 const TRANSPORT_FLAGS = {
   "api-budget": "apiBudget",
@@ -166,6 +50,162 @@ const TRANSPORT_FLAGS = {
   "upload-concurrency": "uploadConcurrency",
   "rate-limit-wait": "rateLimitWait",
 } as const;
+
+const TRANSPORT_OPTIONS = Object.fromEntries(Object.keys(TRANSPORT_FLAGS).map((flag) => [flag, { type: "string" }])) as {
+  [flag in keyof typeof TRANSPORT_FLAGS]: { type: "string" };
+};
+
+const OPTIONS = {
+  account: { type: "string" },
+  namespace: { type: "string" },
+  script: { type: "string" },
+  main: { type: "string" },
+  module: { type: "string", multiple: true },
+  "assets-binding": { type: "string" },
+  "compatibility-date": { type: "string" },
+  "compatibility-flag": { type: "string", multiple: true },
+  "html-handling": { type: "string" },
+  "not-found-handling": { type: "string" },
+  "run-worker-first": { type: "string", multiple: true },
+  tag: { type: "string", multiple: true },
+  ignore: { type: "string", multiple: true },
+  salt: { type: "string" },
+  "max-files": { type: "string" },
+  json: { type: "boolean" },
+  ...TRANSPORT_OPTIONS,
+  help: { type: "boolean", short: "h" },
+} as const;
+
+/** The flags as parseArgs returns them. */
+export type DeployFlags = ReturnType<typeof parseArgs<{ args: string[]; allowPositionals: true; options: typeof OPTIONS }>>["values"];
+
+/** What the command line asks for: help, a usage error, or a deploy of one directory. */
+export type DeployCommandLine = { kind: "help" } | { kind: "usage"; message: string } | { kind: "deploy"; directory: string; flags: DeployFlags; maxFiles?: number };
+
+/** The command line's decision, before any file is read: which flags are missing or contradict each other. */
+export function parseDeployCommandLine(argv: string[]): DeployCommandLine {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
+  } catch (error) {
+    return { kind: "usage", message: (error as Error).message };
+  }
+  const { values: flags, positionals } = parsed;
+  if (flags.help) return { kind: "help" };
+  const usage = (message: string): DeployCommandLine => ({ kind: "usage", message });
+  const [directory, ...extra] = positionals;
+  if (!directory || extra.length > 0) return usage("give exactly one directory to deploy.");
+  if (!flags.account) return usage("--account is required (your Cloudflare account id).");
+  if (!flags.script) return usage("--script is required (the user worker's name).");
+  if (flags.module?.length && !flags.main) return usage("--module needs --main (the worker's main module).");
+  if (flags["assets-binding"] && !flags.main) return usage("--assets-binding needs --main: an assets-only worker has no code to bind the assets to.");
+  if (flags["max-files"] === undefined) return { kind: "deploy", directory, flags };
+  const maxFiles = parseMaxFilesFlag(flags["max-files"]);
+  return "problem" in maxFiles ? usage(maxFiles.problem) : { kind: "deploy", directory, flags, maxFiles: maxFiles.value };
+}
+
+/** `--run-worker-first`: a lone "true"/"false" is the boolean, anything else a list of route rules. */
+export function runWorkerFirstOf(rules: readonly string[] | undefined): boolean | string[] | undefined {
+  if (!rules?.length) return undefined;
+  return rules.length === 1 && (rules[0] === "true" || rules[0] === "false") ? rules[0] === "true" : [...rules];
+}
+
+/** The asset config the flags set (checked against the rules with the rest of the request). */
+export function assetConfigOf(flags: DeployFlags): AssetConfig {
+  const assetConfig: AssetConfig = {};
+  if (flags["html-handling"]) assetConfig.htmlHandling = flags["html-handling"] as HtmlHandling;
+  if (flags["not-found-handling"]) assetConfig.notFoundHandling = flags["not-found-handling"] as NotFoundHandling;
+  const runWorkerFirst = runWorkerFirstOf(flags["run-worker-first"]);
+  if (runWorkerFirst !== undefined) assetConfig.runWorkerFirst = runWorkerFirst;
+  return assetConfig;
+}
+
+/** The deploy request the flags describe, besides its files (the worker's modules are read by the caller). */
+export function deploySettingsOf(flags: DeployFlags & { account: string; script: string }, worker: WorkerSpec | undefined): Omit<DeployRequest, "assets"> {
+  return {
+    target: { accountId: flags.account, namespace: flags.namespace, scriptName: flags.script },
+    worker,
+    assetConfig: assetConfigOf(flags),
+    compatibilityDate: flags["compatibility-date"],
+    compatibilityFlags: flags["compatibility-flag"],
+    tags: flags.tag,
+    hashSalt: flags.salt,
+  };
+}
+
+/** The transport settings from the flags and the environment, or the problem in flag terms. */
+export function transportOf(flags: DeployFlags, env: NodeJS.ProcessEnv): { transport: TransportSettings } | { problem: string } {
+  const input = Object.fromEntries(
+    Object.entries(TRANSPORT_FLAGS).flatMap(([flag, key]) => {
+      const value = (flags as Record<string, unknown>)[flag];
+      return typeof value === "string" ? [[key, value]] : [];
+    }),
+  );
+  try {
+    return { transport: resolveTransportSettings({ input, env }) };
+  } catch (error) {
+    if (!(error instanceof TransportSettingError)) throw error;
+    return { problem: inFlagTerms(error.message) };
+  }
+}
+
+/** The request's problems under the rules the provider and tenant.json apply (src/rules), in flag terms; none = []. */
+export function requestProblems(settings: Omit<DeployRequest, "assets">): string[] {
+  try {
+    validateDeployRequest(settings);
+    return [];
+  } catch (error) {
+    if (!(error instanceof InvalidDeployRequestError)) throw error;
+    return error.problems.map(inFlagTerms);
+  }
+}
+
+async function workerOf(flags: DeployFlags): Promise<WorkerSpec | undefined> {
+  if (!flags.main) return undefined;
+  const { mainModule, modules } = await loadWorkerModules(flags.main, flags.module);
+  return {
+    mainModule,
+    modules,
+    compatibilityDate: flags["compatibility-date"],
+    compatibilityFlags: flags["compatibility-flag"],
+    assetsBinding: flags["assets-binding"],
+  };
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const commandLine = parseDeployCommandLine(argv);
+  const usage = (message: string): number => {
+    process.stderr.write(`wfp-assets deploy: ${message}\n\n${HELP}`);
+    return 2;
+  };
+  if (commandLine.kind === "help") {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  if (commandLine.kind === "usage") return usage(commandLine.message);
+  const { directory, flags, maxFiles } = commandLine;
+  const settings = deploySettingsOf({ ...flags, account: flags.account!, script: flags.script! }, await workerOf(flags));
+  // Every rule is checked before any file is hashed or any request sent.
+  const problems = requestProblems(settings);
+  if (problems.length > 0) return usage(`invalid options:\n  ${problems.join("\n  ")}`);
+  const transport = transportOf(flags, process.env);
+  if ("problem" in transport) return usage(transport.problem);
+
+  const assets = await buildManifest(directory, { ignore: flags.ignore, hashSalt: flags.salt, maxFiles });
+  const { baseUrl, credentials } = resolveCloudflareConfig();
+  const client = new CloudflareClient({ baseUrl, credentials, transport: transport.transport });
+  try {
+    const result = await deployAssets(client, { ...settings, assets }, {
+      onProgress: flags.json ? undefined : (event) => process.stderr.write(`${formatDeployEvent(event)}\n`),
+    });
+    if (flags.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    else process.stdout.write(`deployed ${flags.script}: etag ${result.script.etag}, ${result.fileCount} files\n`);
+    return 0;
+  } finally {
+    await client.close();
+  }
+}
+
 
 /** A request setting as the flag that sets it, so the message names what the user typed. */
 const FLAG_OF_SETTING: Array<[RegExp, string]> = [

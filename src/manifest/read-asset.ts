@@ -34,9 +34,6 @@ export function base64Length(size: number): number {
  * whole file twice over. The same checks as readAssetBase64: the bytes are re-hashed on the way, and a file that
  * changed since the manifest errors the stream with "changed-during-deploy" *before its last chunk is released*,
  * so a consumer that stops on the error never sends a complete copy of wrong content.
- *
- * Files of one chunk or less (most of a site) are read with one synchronous read, as the manifest hashes them;
- * bigger files with asynchronous reads.
  */
 export function assetBase64Stream(
   file: AssetFile,
@@ -44,101 +41,155 @@ export function assetBase64Stream(
   /** Told the error before the stream fails with it (a consumer such as an HTTP body loses the cause). */
   onError?: (error: ManifestError) => void,
 ): ReadableStream<Uint8Array> {
-  let fd: number | undefined;
-  let buffer: Buffer | undefined;
-  let hasher: AssetHasher | undefined;
-  let total = 0;
-  // A read may still be filling the buffer when the consumer cancels: the buffer is then released by that read.
-  let pulling = false;
-  let cancelled = false;
-
-  const release = (): void => {
-    if (fd !== undefined) closeSync(fd);
-    fd = undefined;
-    hasher?.dispose();
-    if (buffer !== undefined) releaseReadBuffer(buffer);
-    buffer = undefined;
-  };
-
-  const open = (): number => {
-    let opened: number;
-    try {
-      // Non-blocking open, as in hash-file.ts: a path swapped for a FIFO must not hang the upload.
-      opened = openSync(file.absolutePath, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
-    } catch (error) {
-      throw errnoCode(error) === "ENOENT" ? changed(file, "it was deleted") : unreadable(file, error);
-    }
-    fd = opened;
-    if (!fstatSync(opened).isFile()) throw changed(file, "it is no longer a regular file");
-    buffer = acquireReadBuffer();
-    hasher = new AssetHasher(file.extension, hashSalt);
-    return opened;
-  };
-
-  // One byte more than expected for a file that fits one chunk: a full read then means the file grew.
-  const chunkSize = Math.min(HASH_CHUNK_SIZE, file.size + 1);
-
-  /** Fills one chunk until it is full or a read comes back short (end of file for a regular file). */
-  const fill = async (handle: number, into: Buffer): Promise<number> => {
-    if (chunkSize <= file.size) {
-      let filled = 0;
-      while (filled < chunkSize) {
-        const bytesRead = await readAsync(handle, into, filled, chunkSize);
-        if (bytesRead === 0) break;
-        filled += bytesRead;
-      }
-      return filled;
-    }
-    return readSync(handle, into, 0, chunkSize, null);
-  };
-
+  const reader = new AssetChunkReader(file, hashSalt);
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
-      pulling = true;
+      let chunk: AssetChunk | undefined;
       try {
-        const handle = fd ?? open();
-        const into = buffer!;
-        const bytesRead = await fill(handle, into);
-        if (cancelled) {
-          release();
-          return;
-        }
-        total += bytesRead;
-        if (total > file.size) throw changed(file, `its size went from ${file.size} to at least ${total} bytes`);
-        let atEnd = bytesRead < chunkSize;
-        if (!atEnd && total === file.size) {
-          // Exactly the expected size so far: hold the last chunk back until a read confirms the end.
-          if (readSync(handle, Buffer.allocUnsafe(1), 0, 1, null) > 0) throw changed(file, `its size went from ${file.size} to at least ${file.size + 1} bytes`);
-          atEnd = true;
-        }
-        const text = Buffer.from(into.toString("base64", 0, bytesRead), "latin1");
-        hasher!.updateEncoded(text, bytesRead);
-        if (!atEnd) {
-          controller.enqueue(text);
-          return;
-        }
-        if (total !== file.size) throw changed(file, `its size went from ${file.size} to ${total} bytes`);
-        const hash = hasher!.digest();
-        hasher = undefined;
-        if (hash !== file.hash) throw changed(file, "its content no longer matches its hash");
-        release();
-        if (text.length > 0) controller.enqueue(text);
-        controller.close();
+        chunk = await reader.next();
       } catch (error) {
-        release();
-        const failure = error instanceof ManifestError ? error : unreadable(file, error);
-        onError?.(failure);
-        throw failure;
-      } finally {
-        pulling = false;
+        onError?.(error as ManifestError);
+        throw error;
       }
+      if (chunk === undefined) return; // cancelled while reading
+      if (!chunk.last || chunk.text.length > 0) controller.enqueue(chunk.text);
+      if (chunk.last) controller.close();
     },
     cancel() {
-      cancelled = true;
-      if (!pulling) release();
+      reader.cancel();
     },
     // No read-ahead: the file is opened on the first read, and one chunk at most is in memory.
   }, { highWaterMark: 0 });
+}
+
+/**
+ * The read size for a file: one chunk, or for a file that fits one chunk one byte more than expected, so that a full
+ * read means the file grew.
+ */
+export function chunkSizeFor(size: number): number {
+  return Math.min(HASH_CHUNK_SIZE, size + 1);
+}
+
+/**
+ * What one read says about the file: it grew past the manifest's size, there is more to read, this was the last chunk,
+ * or the chunk ended exactly at the expected size, so one more read must confirm the end before the chunk goes out.
+ */
+export type ChunkVerdict = "grew" | "more" | "end" | "confirm-end";
+
+export function chunkVerdict(expectedSize: number, total: number, bytesRead: number, chunkSize: number): ChunkVerdict {
+  if (total > expectedSize) return "grew";
+  if (bytesRead < chunkSize) return "end";
+  return total === expectedSize ? "confirm-end" : "more";
+}
+
+interface AssetChunk {
+  /** base64 text of the chunk */
+  text: Buffer;
+  /** the file is read to its end and its size and hash are checked */
+  last: boolean;
+}
+
+/** One asset read chunk by chunk, re-hashed on the way; holds the file descriptor, one read buffer and the hasher. */
+class AssetChunkReader {
+  private fd: number | undefined;
+  private buffer: Buffer | undefined;
+  private hasher: AssetHasher | undefined;
+  private total = 0;
+  private readonly chunkSize: number;
+  // A read may still be filling the buffer when the consumer cancels: the buffer is then released by that read.
+  private pulling = false;
+  private cancelled = false;
+
+  constructor(
+    private readonly file: AssetFile,
+    private readonly hashSalt: string | undefined,
+  ) {
+    this.chunkSize = chunkSizeFor(file.size);
+  }
+
+  /** The next chunk; undefined if the consumer cancelled during the read. Fails with a ManifestError, resources released. */
+  async next(): Promise<AssetChunk | undefined> {
+    this.pulling = true;
+    try {
+      const fd = this.fd ?? this.open();
+      const into = this.buffer!;
+      const bytesRead = await this.fill(fd, into);
+      if (this.cancelled) {
+        this.release();
+        return undefined;
+      }
+      this.total += bytesRead;
+      const verdict = chunkVerdict(this.file.size, this.total, bytesRead, this.chunkSize);
+      if (verdict === "grew") throw changed(this.file, `its size went from ${this.file.size} to at least ${this.total} bytes`);
+      if (verdict === "confirm-end" && readSync(fd, Buffer.allocUnsafe(1), 0, 1, null) > 0) {
+        throw changed(this.file, `its size went from ${this.file.size} to at least ${this.file.size + 1} bytes`);
+      }
+      const text = Buffer.from(into.toString("base64", 0, bytesRead), "latin1");
+      this.hasher!.updateEncoded(text, bytesRead);
+      const last = verdict !== "more";
+      // Checked before the last chunk is released, so a consumer that stops on the error never sends wrong content whole.
+      if (last) this.finish();
+      return { text, last };
+    } catch (error) {
+      this.release();
+      throw error instanceof ManifestError ? error : unreadable(this.file, error);
+    } finally {
+      this.pulling = false;
+    }
+  }
+
+  cancel(): void {
+    this.cancelled = true;
+    if (!this.pulling) this.release();
+  }
+
+  private open(): number {
+    let opened: number;
+    try {
+      // Non-blocking open, as in hash-file.ts: a path swapped for a FIFO must not hang the upload.
+      opened = openSync(this.file.absolutePath, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+    } catch (error) {
+      throw errnoCode(error) === "ENOENT" ? changed(this.file, "it was deleted") : unreadable(this.file, error);
+    }
+    this.fd = opened;
+    if (!fstatSync(opened).isFile()) throw changed(this.file, "it is no longer a regular file");
+    this.buffer = acquireReadBuffer();
+    this.hasher = new AssetHasher(this.file.extension, this.hashSalt);
+    return opened;
+  }
+
+  /**
+   * Fills one chunk until it is full or a read comes back short (end of file for a regular file). Files of one chunk or
+   * less (most of a site) are read with one synchronous read, as the manifest hashes them; bigger files asynchronously.
+   */
+  private async fill(fd: number, into: Buffer): Promise<number> {
+    if (this.chunkSize > this.file.size) return readSync(fd, into, 0, this.chunkSize, null);
+    let filled = 0;
+    while (filled < this.chunkSize) {
+      const bytesRead = await readAsync(fd, into, filled, this.chunkSize);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+    }
+    return filled;
+  }
+
+  /** At the end of the file: the size and the hash must be the manifest's. */
+  private finish(): void {
+    if (this.total !== this.file.size) throw changed(this.file, `its size went from ${this.file.size} to ${this.total} bytes`);
+    const hash = this.hasher!.digest();
+    this.hasher = undefined;
+    if (hash !== this.file.hash) throw changed(this.file, "its content no longer matches its hash");
+    this.release();
+  }
+
+  private release(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+    this.hasher?.dispose();
+    this.hasher = undefined;
+    if (this.buffer !== undefined) releaseReadBuffer(this.buffer);
+    this.buffer = undefined;
+  }
 }
 
 function readAsync(fd: number, into: Buffer, offset: number, end: number): Promise<number> {

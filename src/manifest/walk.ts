@@ -26,7 +26,7 @@ export interface WalkOptions {
 }
 
 /** The real directories on the logical path to an entry, one run per level of followed directory links. */
-interface PathSegment {
+export interface PathSegment {
   /** real directory the level's walk started in */
   top: string;
   /** real directory holding the link that led one level deeper */
@@ -40,6 +40,50 @@ interface Level {
   outer: PathSegment[];
 }
 
+/** What the walk does with one entry fast-glob lists (links are resolved separately: `linkStep`). */
+export type EntryStep = "skip" | "ignore" | "file" | "link";
+
+/**
+ * The decision for one listed entry. Directories need none: the ignore rules test every file against its parent
+ * directories. FIFOs, sockets and devices are ignored: no bytes to upload, and reading a FIFO would hang.
+ */
+export function entryStep(kind: { isDirectory(): boolean; isFile(): boolean; isSymbolicLink(): boolean }, ignored: boolean): EntryStep {
+  if (kind.isDirectory()) return "skip";
+  if (ignored) return "ignore";
+  if (kind.isFile()) return "file";
+  return kind.isSymbolicLink() ? "link" : "ignore";
+}
+
+/** What a resolved link is, as far as the walk cares. */
+export interface LinkTarget {
+  /** real path of what the link points to */
+  target: string;
+  isDirectory: boolean;
+  isFile: boolean;
+}
+
+/** What the walk does with a link whose target it resolved. */
+export type LinkStep = "ignore" | "file" | "walk" | "escape" | "loop";
+
+/**
+ * The decision for one symbolic link: an ignored linked directory is ignored (like a directory, but counted); a target
+ * outside the root escapes; a file is an asset; a directory that contains the link's own path (`onPath`: the real
+ * directories walked on the way to it) would loop; any other directory is walked; anything else is ignored.
+ */
+export function linkStep(link: LinkTarget, ignoredAsDirectory: boolean, rootDirectory: string, onPath: readonly PathSegment[]): LinkStep {
+  if (link.isDirectory && ignoredAsDirectory) return "ignore";
+  if (!isInsideOrSame(link.target, rootDirectory)) return "escape";
+  if (link.isFile) return "file";
+  if (!link.isDirectory) return "ignore";
+  const loops = onPath.some((segment) => isInsideOrSame(link.target, segment.top) && isInsideOrSame(segment.bottom, link.target));
+  return loops ? "loop" : "walk";
+}
+
+/** One walk's settings and what it found so far. */
+interface Walk extends WalkOptions, WalkResult {
+  rootDirectory: string;
+}
+
 /**
  * Lists the assets under `rootDirectory` (which must already be a real path): regular files, dotfiles
  * included, minus ignored paths. Symbolic links are followed only while their real target stays inside
@@ -47,114 +91,110 @@ interface Level {
  * a skipped file is a missing page and an escaping one could publish something private.
  */
 export async function walkAssetDirectory(rootDirectory: string, options: WalkOptions): Promise<WalkResult> {
-  const files: WalkedFile[] = [];
-  const ignored: string[] = [];
-  const { rules, maxFiles } = options;
+  const walk: Walk = { rootDirectory, rules: options.rules, maxFiles: options.maxFiles, files: [], ignored: [] };
+  await walkLevel(walk, { realDirectory: rootDirectory, prefix: "", outer: [] });
+  return { files: walk.files, ignored: walk.ignored };
+}
 
-  const addFile = (relativePath: string, absolutePath: string): void => {
-    files.push({ relativePath, absolutePath });
-    if (files.length > maxFiles) throw tooManyFilesError(rootDirectory, maxFiles);
-  };
+function addFile(walk: Walk, relativePath: string, absolutePath: string): void {
+  walk.files.push({ relativePath, absolutePath });
+  if (walk.files.length > walk.maxFiles) throw tooManyFilesError(walk.rootDirectory, walk.maxFiles);
+}
 
-  const walkLevel = async (level: Level): Promise<void> => {
-    // Links are not followed by fast-glob: each one is resolved and checked here, and a linked directory
-    // gets a walk of its own, so containment and cycles are decided by real paths.
-    const entries = fg.stream("**", {
-      cwd: level.realDirectory,
-      dot: true,
-      onlyFiles: false,
-      followSymbolicLinks: false,
-      objectMode: true,
-      suppressErrors: false,
-    }) as AsyncIterable<fg.Entry>;
-    try {
-      for await (const entry of entries) {
-        const dirent = entry.dirent;
-        // Directories need no decision: the ignore rules test every file against its parent directories.
-        if (dirent.isDirectory()) continue;
-        const relativePath = level.prefix + entry.path;
-        if (rules.isIgnored(relativePath)) {
-          ignored.push(relativePath);
-          continue;
-        }
-        const absolutePath = path.join(level.realDirectory, entry.path);
-        if (dirent.isFile()) addFile(relativePath, absolutePath);
-        else if (dirent.isSymbolicLink()) await followLink(level, entry.path, relativePath, absolutePath);
-        else ignored.push(relativePath); // FIFO, socket, device: no bytes to upload, and reading a FIFO would hang
-      }
-    } catch (error) {
-      if (error instanceof ManifestError) throw error;
-      const failedPath = typeof (error as { path?: unknown }).path === "string" ? (error as { path: string }).path : level.realDirectory;
-      throw new ManifestError(
-        "unreadable-file",
-        `Cannot read directory ${failedPath} under ${rootDirectory}: ${describeFsError(error)}. ` +
-          `Fix its permissions or move it out of the asset directory.`,
-        { path: failedPath, cause: error },
-      );
+/**
+ * One real directory's entries. Links are not followed by fast-glob: each one is resolved and checked here, and a
+ * linked directory gets a walk of its own, so containment and cycles are decided by real paths.
+ */
+async function walkLevel(walk: Walk, level: Level): Promise<void> {
+  const entries = fg.stream("**", {
+    cwd: level.realDirectory,
+    dot: true,
+    onlyFiles: false,
+    followSymbolicLinks: false,
+    objectMode: true,
+    suppressErrors: false,
+  }) as AsyncIterable<fg.Entry>;
+  try {
+    for await (const entry of entries) {
+      const relativePath = level.prefix + entry.path;
+      const dirent = entry.dirent;
+      const step = entryStep(dirent, !dirent.isDirectory() && walk.rules.isIgnored(relativePath));
+      if (step === "skip") continue;
+      if (step === "ignore") walk.ignored.push(relativePath);
+      else if (step === "file") addFile(walk, relativePath, path.join(level.realDirectory, entry.path));
+      else await followLink(walk, level, entry.path, relativePath);
     }
-  };
+  } catch (error) {
+    if (error instanceof ManifestError) throw error;
+    throw unreadableDirectoryError(walk.rootDirectory, level.realDirectory, error);
+  }
+}
 
-  const followLink = async (level: Level, entryPath: string, relativePath: string, linkPath: string): Promise<void> => {
-    const key = `/${relativePath}`;
-    let target: string;
-    let isDirectory: boolean;
-    let isFile: boolean;
-    try {
-      target = await fs.realpath(linkPath);
-      const stats = await fs.stat(target);
-      isDirectory = stats.isDirectory();
-      isFile = stats.isFile();
-    } catch (error) {
-      const code = errnoCode(error);
-      if (code === "ELOOP") {
-        throw new ManifestError(
-          "symlink-loop",
-          `Symbolic link ${linkPath} (asset ${key}) resolves in a loop (ELOOP). Point it at a file or directory, or remove it.`,
-          { path: linkPath, cause: error },
-        );
-      }
-      const reason = code === "ENOENT" ? "it is a broken symbolic link (its target does not exist)" : describeFsError(error);
-      throw new ManifestError(
-        "unreadable-file",
-        `Cannot read ${linkPath} (asset ${key}): ${reason}. Fix or remove the link, or exclude it with .assetsignore or an ignore pattern.`,
-        { path: linkPath, cause: error },
-      );
-    }
-    if (isDirectory && rules.isIgnored(relativePath, true)) {
-      ignored.push(relativePath);
+async function followLink(walk: Walk, level: Level, entryPath: string, relativePath: string): Promise<void> {
+  const linkPath = path.join(level.realDirectory, entryPath);
+  const link = await resolveLink(linkPath, relativePath);
+  const here: PathSegment = { top: level.realDirectory, bottom: path.join(level.realDirectory, path.dirname(entryPath)) };
+  const onPath = [...level.outer, here];
+  const ignoredAsDirectory = link.isDirectory && walk.rules.isIgnored(relativePath, true);
+  switch (linkStep(link, ignoredAsDirectory, walk.rootDirectory, onPath)) {
+    case "ignore":
+      walk.ignored.push(relativePath);
       return;
-    }
-    if (!isInsideOrSame(target, rootDirectory)) {
+    case "file":
+      addFile(walk, relativePath, link.target);
+      return;
+    case "escape":
       throw new ManifestError(
         "symlink-escape",
-        `Symbolic link ${linkPath} (asset ${key}) points to ${target}, outside the asset directory ${rootDirectory}. ` +
+        `Symbolic link ${linkPath} (asset /${relativePath}) points to ${link.target}, outside the asset directory ${walk.rootDirectory}. ` +
           `Only links that stay inside the directory are followed; copy the target in, or exclude the link with .assetsignore or an ignore pattern.`,
         { path: linkPath },
       );
-    }
-    if (isFile) {
-      addFile(relativePath, target);
-      return;
-    }
-    if (!isDirectory) {
-      ignored.push(relativePath);
-      return;
-    }
-    const here: PathSegment = { top: level.realDirectory, bottom: path.join(level.realDirectory, path.dirname(entryPath)) };
-    const onPath = [...level.outer, here];
-    if (onPath.some((segment) => isInsideOrSame(target, segment.top) && isInsideOrSame(segment.bottom, target))) {
+    case "loop":
       throw new ManifestError(
         "symlink-loop",
-        `Symbolic link ${linkPath} (asset ${key}) points to ${target}, a directory that contains the link itself, ` +
+        `Symbolic link ${linkPath} (asset /${relativePath}) points to ${link.target}, a directory that contains the link itself, ` +
           `so following it would never end. Remove the link or exclude it with .assetsignore or an ignore pattern.`,
         { path: linkPath },
       );
-    }
-    await walkLevel({ realDirectory: target, prefix: `${relativePath}/`, outer: onPath });
-  };
+    case "walk":
+      await walkLevel(walk, { realDirectory: link.target, prefix: `${relativePath}/`, outer: onPath });
+  }
+}
 
-  await walkLevel({ realDirectory: rootDirectory, prefix: "", outer: [] });
-  return { files, ignored };
+/** The link's real target and what it is; a dangling or self-resolving link is an error naming it. */
+async function resolveLink(linkPath: string, relativePath: string): Promise<LinkTarget> {
+  try {
+    const target = await fs.realpath(linkPath);
+    const stats = await fs.stat(target);
+    return { target, isDirectory: stats.isDirectory(), isFile: stats.isFile() };
+  } catch (error) {
+    const key = `/${relativePath}`;
+    const code = errnoCode(error);
+    if (code === "ELOOP") {
+      throw new ManifestError(
+        "symlink-loop",
+        `Symbolic link ${linkPath} (asset ${key}) resolves in a loop (ELOOP). Point it at a file or directory, or remove it.`,
+        { path: linkPath, cause: error },
+      );
+    }
+    const reason = code === "ENOENT" ? "it is a broken symbolic link (its target does not exist)" : describeFsError(error);
+    throw new ManifestError(
+      "unreadable-file",
+      `Cannot read ${linkPath} (asset ${key}): ${reason}. Fix or remove the link, or exclude it with .assetsignore or an ignore pattern.`,
+      { path: linkPath, cause: error },
+    );
+  }
+}
+
+function unreadableDirectoryError(rootDirectory: string, directory: string, error: unknown): ManifestError {
+  const failedPath = typeof (error as { path?: unknown }).path === "string" ? (error as { path: string }).path : directory;
+  return new ManifestError(
+    "unreadable-file",
+    `Cannot read directory ${failedPath} under ${rootDirectory}: ${describeFsError(error)}. ` +
+      `Fix its permissions or move it out of the asset directory.`,
+    { path: failedPath, cause: error },
+  );
 }
 
 /** Whether `candidate` is `directory` or lies below it (both absolute, real paths). */

@@ -7,6 +7,7 @@ import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { CloudflareClient, routes } from "../../src/cloudflare/index.js";
+import { assetConfigOf, parseDeployCommandLine, requestProblems, runWorkerFirstOf, transportOf } from "../../src/cli/deploy-command.js";
 import { startEmulator, type RunningEmulator } from "../../src/emulator/index.js";
 
 const REPO = resolve(__dirname, "..", "..");
@@ -97,5 +98,59 @@ describe("wfp-assets deploy", () => {
     const result = await cli(["deploy", join(work, "site"), "--account", ACCOUNT, "--script", "x"], { CLOUDFLARE_API_TOKEN: "", CLOUDFLARE_API_BASE_URL: emulator.url });
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/CLOUDFLARE_API_TOKEN/);
+  });
+});
+
+describe("the command line's decisions (no file read, no request)", () => {
+  const base = ["site", "--account", ACCOUNT, "--script", "s"];
+
+  it("asks for help, names what is missing or contradicts, or gives the deploy", () => {
+    expect(parseDeployCommandLine(["--help"])).toEqual({ kind: "help" });
+    const usage = (argv: string[]): string => {
+      const decision = parseDeployCommandLine(argv);
+      return decision.kind === "usage" ? decision.message : `not a usage error: ${decision.kind}`;
+    };
+    expect(usage(["--account", ACCOUNT, "--script", "s"])).toMatch(/exactly one directory/);
+    expect(usage(["a", "b", "--account", ACCOUNT, "--script", "s"])).toMatch(/exactly one directory/);
+    expect(usage(["site", "--script", "s"])).toMatch(/--account is required/);
+    expect(usage(["site", "--account", ACCOUNT])).toMatch(/--script is required/);
+    expect(usage([...base, "--module", "lib.js"])).toMatch(/--module needs --main/);
+    expect(usage([...base, "--assets-binding", "ASSETS"])).toMatch(/--assets-binding needs --main/);
+    expect(usage([...base, "--max-files", "1e3"])).toMatch(/^--max-files must be a whole number from 1 to 100,000 .*got "1e3"/);
+    expect(usage([...base, "--max-files", "100001"])).toMatch(/got "100001"/);
+    expect(usage([...base, "--colour", "red"])).toMatch(/colour/);
+    expect(parseDeployCommandLine([...base, "--max-files", "20000"])).toMatchObject({ kind: "deploy", directory: "site", maxFiles: 20000 });
+    const plain = parseDeployCommandLine(base);
+    expect(plain).toMatchObject({ kind: "deploy", directory: "site" });
+    expect(plain.kind === "deploy" && plain.maxFiles).toBeUndefined();
+  });
+
+  it("reads --run-worker-first as a boolean only when it is a lone true/false", () => {
+    expect(runWorkerFirstOf(undefined)).toBeUndefined();
+    expect(runWorkerFirstOf([])).toBeUndefined();
+    expect(runWorkerFirstOf(["true"])).toBe(true);
+    expect(runWorkerFirstOf(["false"])).toBe(false);
+    expect(runWorkerFirstOf(["/api/*", "!/api/docs/*"])).toEqual(["/api/*", "!/api/docs/*"]);
+    expect(runWorkerFirstOf(["true", "/api/*"])).toEqual(["true", "/api/*"]);
+  });
+
+  it("builds the asset config from the flags, and reports the rules' problems in flag terms", () => {
+    const decision = parseDeployCommandLine([...base, "--html-handling", "none", "--not-found-handling", "404-page", "--run-worker-first", "/api/*"]);
+    if (decision.kind !== "deploy") throw new Error(decision.kind);
+    expect(assetConfigOf(decision.flags)).toEqual({ htmlHandling: "none", notFoundHandling: "404-page", runWorkerFirst: ["/api/*"] });
+    expect(requestProblems({ target: { accountId: ACCOUNT, scriptName: "Bad Name" }, assetConfig: assetConfigOf(decision.flags) })).toEqual([
+      expect.stringMatching(/^--script: Worker script name may contain only/),
+      expect.stringMatching(/^--run-worker-first: runWorkerFirst needs a worker module/),
+    ]);
+    expect(requestProblems({ target: { accountId: ACCOUNT, scriptName: "ok" } })).toEqual([]);
+  });
+
+  it("takes the transport settings from the flags over the environment, and names a bad one by its flag", () => {
+    const flagged = parseDeployCommandLine([...base, "--retry-attempts", "2"]);
+    if (flagged.kind !== "deploy") throw new Error(flagged.kind);
+    expect(transportOf(flagged.flags, { WFP_ASSETS_RETRY_ATTEMPTS: "7" })).toMatchObject({ transport: { retry: { maxAttempts: 2 } } });
+    const bad = parseDeployCommandLine([...base, "--idle-timeout", "soon"]);
+    if (bad.kind !== "deploy") throw new Error(bad.kind);
+    expect(transportOf(bad.flags, {})).toEqual({ problem: expect.stringMatching(/^--idle-timeout must be a duration/) });
   });
 });

@@ -6,6 +6,7 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { assetBase64Stream, base64Length, buildManifest, HASH_CHUNK_SIZE, ManifestError } from "../../src/manifest/index.js";
+import { chunkSizeFor, chunkVerdict } from "../../src/manifest/read-asset.js";
 import { useTempDirs, writeTree } from "./tree.js";
 
 const { tempDir } = useTempDirs();
@@ -85,5 +86,28 @@ describe("assetBase64Stream", () => {
     const untouched = assetBase64Stream(file("/big.bin"));
     await fs.rm(path.join(root, "big.bin")); // not opened yet, so reading now finds it gone
     expect((await drain(untouched)).error).toMatchObject({ message: expect.stringMatching(/deleted/) });
+  });
+});
+
+describe("the reader's decisions", () => {
+  it("reads a file that fits one chunk with one byte to spare, so a full read means it grew", () => {
+    expect(chunkSizeFor(0)).toBe(1);
+    expect(chunkSizeFor(4096)).toBe(4097);
+    expect(chunkSizeFor(HASH_CHUNK_SIZE - 1)).toBe(HASH_CHUNK_SIZE);
+    expect(chunkSizeFor(HASH_CHUNK_SIZE)).toBe(HASH_CHUNK_SIZE);
+    expect(chunkSizeFor(10 * HASH_CHUNK_SIZE)).toBe(HASH_CHUNK_SIZE);
+  });
+
+  it("after each read: grew, more to read, the end, or the end to be confirmed before the last chunk goes out", () => {
+    // A small file: the spare byte read back means it grew; a short read is the end.
+    expect(chunkVerdict(100, 101, 101, 101)).toBe("grew");
+    expect(chunkVerdict(100, 100, 100, 101)).toBe("end");
+    expect(chunkVerdict(100, 60, 60, 101)).toBe("end"); // shrank: the end, and the size check fails it
+    // A file of several chunks.
+    const c = HASH_CHUNK_SIZE;
+    expect(chunkVerdict(3 * c, c, c, c)).toBe("more");
+    expect(chunkVerdict(3 * c, 3 * c, c, c)).toBe("confirm-end");
+    expect(chunkVerdict(3 * c - 5, 3 * c - 5, c - 5, c)).toBe("end");
+    expect(chunkVerdict(2 * c + 5, 3 * c, c, c)).toBe("grew");
   });
 });
