@@ -18,7 +18,7 @@ import { wranglerVersion } from "./lib/wrangler.mjs";
 
 export { writeSyntheticSite };
 
-const BENCHMARKS = ["./manifest-build.mjs", "./deploy.mjs", "./pulumi-site.mjs", "./big-site.mjs", "./site-100k.mjs", "./tenants.mjs", "./platform-service.mjs"];
+const BENCHMARKS = ["./manifest-build.mjs", "./deploy.mjs", "./pulumi-site.mjs", "./big-site.mjs", "./site-100k.mjs", "./tenants.mjs", "./budget-ledger.mjs", "./platform-service.mjs"];
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, "..");

@@ -23,7 +23,7 @@ export const tenants = Object.keys(fleet.sites).length;
 `;
 
 const TENANT_TYPE = "pulumi-nodejs:dynamic/wfp:UserWorkerAssets";
-/** The provider's progress line while it paces (src/cloudflare/request-budget.ts), and a 429 it waits out. */
+/** The provider's progress line while it paces (src/cloudflare/budget/wait.ts), and a 429 it waits out. */
 const BUDGET_WAIT = /waiting .* for the API budget/;
 const RATE_LIMITED_WAIT = /the API answered 429/;
 /** `pulumi up` prints this when the preview is done and the update starts. */

@@ -1,29 +1,25 @@
 /**
- * HTTP client for the Cloudflare v4 API: keep-alive connections, auth headers, envelope parsing, retries, the
- * idle timeout (exchange.ts) and the API budget shared by the whole process (request-budget.ts, budget-registry.ts),
- * including waiting out a 429. Everything protocol-specific (paths, result shapes) lives elsewhere.
+ * HTTP client for the Cloudflare v4 API: keep-alive connections, auth headers, envelope parsing, retries
+ * (next-step.ts decides them), the idle timeout (exchange.ts) and the API budget shared by the whole process
+ * (budget/), including waiting out a 429. Everything protocol-specific (paths, result shapes) lives elsewhere.
  */
 import { Agent, type FormData } from "undici";
 import type { z } from "zod";
-import { budgetKey, sharedBudget } from "./budget-registry.js";
+import { failureOfThrown } from "./attempt-failure.js";
+import { budgetKey, sharedBudget } from "./budget/registry.js";
+import { RateLimitWaitExceeded, type ApiBudget, type BudgetPermit } from "./budget/api-budget.js";
+import { eachWaitOnce, observerOfCall } from "./budget/observe.js";
+import type { BudgetWaitObserver } from "./budget/wait.js";
 import { assertHeaderSafe, CloudflareConfigError, MissingCredentialsError, normalizeBaseUrl, resolveBaseUrl, resolveCredentials, type Credentials } from "./config.js";
-import { formatWait } from "./durations.js";
-import { interpretResponse, formatSeconds, type AttemptFailure, type ResponseOutcome } from "./envelope.js";
+import { interpretResponse, type AttemptFailure, type ResponseOutcome } from "./envelope.js";
 import { CloudflareApiError, type ApiErrorKind } from "./errors.js";
-import { exchange, ExchangeTimeoutError, type Exchanged } from "./exchange.js";
+import { exchange, type Exchanged } from "./exchange.js";
+import { afterFailure, blockBound, failureFor, FIRST_ATTEMPT, type NextStep, type RetryRules, type RetryState } from "./next-step.js";
 import { redactSecrets } from "./redact.js";
-import { RateLimitWaitExceeded, type ApiBudget, type BudgetPermit, type BudgetWait } from "./request-budget.js";
-import { currentRequestObserver } from "./request-scope.js";
-import {
-  backoffDelayMs,
-  DEFAULT_RETRY_POLICY,
-  GATEWAY_TIMEOUT_STATUS,
-  gatewayDelayMs,
-  isRetryableNetworkCode,
-  resolveRetryPolicy,
-  type RetryPolicy,
-} from "./retry-policy.js";
-import { describeSetting, resolveTransportSettings, type TransportSettings } from "./transport-settings.js";
+import { DEFAULT_RETRY_POLICY, resolveRetryPolicy, type RetryPolicy } from "./retry-policy.js";
+import { resolveTransportSettings, type TransportSettings } from "./transport-settings.js";
+
+export { RATE_LIMIT_BLOCK_MS } from "./next-step.js";
 
 export interface RetryEvent {
   method: string;
@@ -56,7 +52,7 @@ export interface ClientOptions {
   transport?: TransportSettings;
   /**
    * The budget this client's calls are paced by. Default: the process-wide budget of this API origin and
-   * credential (budget-registry.ts), configured with `transport.budget`. A worker thread's client passes the parent
+   * credential (budget/registry.ts), configured with `transport.budget`. A worker thread's client passes the parent
    * thread's budget through a MessagePort here (src/deploy/budget-bridge.ts).
    */
   budget?: ApiBudget;
@@ -68,10 +64,11 @@ export interface ClientOptions {
   retry?: Partial<RetryPolicy>;
   onRetry?: (event: RetryEvent) => void;
   /**
-   * Told when a request waits for the API budget, once per wait. A request's own `onBudgetWait`, or the observer of
-   * an enclosing withRequestObserver scope (deployAssets sets one), replaces it.
+   * Told when this client's requests wait for the API budget, once per wait however many of them wait. Requests
+   * started inside a withRequestObserver scope (deployAssets runs in one) report to that scope's observer instead
+   * (src/cloudflare/budget/observe.ts).
    */
-  onBudgetWait?: (wait: BudgetWait) => void;
+  onBudgetWait?: BudgetWaitObserver;
   userAgent?: string;
   /** Max sockets to the API origin. Default 8. */
   connections?: number;
@@ -120,8 +117,6 @@ export interface ApiRequest<T> {
   signal?: AbortSignal;
   /** Replaces the client's onRetry for this request. */
   onRetry?: (event: RetryEvent) => void;
-  /** Replaces the client's (and the enclosing scope's) onBudgetWait for this request. */
-  onBudgetWait?: (wait: BudgetWait) => void;
   /** Extra request headers; cannot override the auth headers. */
   headers?: Record<string, string>;
 }
@@ -134,31 +129,25 @@ export interface ApiResponse<T> {
 }
 
 const DEFAULT_CONNECTIONS = 8;
-/** "If you exceed this limit, all API calls for the next five minutes will be blocked" (docs/cloudflare-api.md §15.1): a 429 without Retry-After. */
-export const RATE_LIMIT_BLOCK_MS = 5 * 60_000;
-/**
- * A server that answered 429 with `Retry-After: 0` forever would otherwise be retried forever: a request gives up
- * after this many rate-limited answers even when the waits were short.
- */
-const MAX_RATE_LIMITED_RETRIES = 20;
 const DEFAULT_USER_AGENT = "pulumi-wfp-assets";
 
 type CredentialSource = { credentials: Credentials } | { error: Error };
 
-/** undici's own codes read poorly in a progress line; OS codes (ECONNRESET…) are already familiar. */
-const NETWORK_CODE_WORDS: Record<string, string> = {
-  UND_ERR_SOCKET: "socket closed",
-  UND_ERR_CONNECT_TIMEOUT: "connect timeout",
-  UND_ERR_RES_CONTENT_LENGTH_MISMATCH: "truncated response",
-};
-
-/** Why the request failed at the transport level: the code for retry decisions, a short reason for progress lines. */
-function describeNetworkError(error: unknown): { code: string | undefined; reason: string; text: string } {
-  const err = error as { code?: unknown; message?: unknown; cause?: { code?: unknown } };
-  const code = typeof err?.code === "string" ? err.code : typeof err?.cause?.code === "string" ? err.cause.code : undefined;
-  const text = typeof err?.message === "string" ? err.message : String(error);
-  const words = code !== undefined ? NETWORK_CODE_WORDS[code] : undefined;
-  return { code, reason: words !== undefined ? `${words} (${code})` : (code ?? text), text };
+/** A request as the attempts send it, prepared once (CloudflareClient.prepare). */
+interface PreparedCall<T> {
+  req: ApiRequest<T>;
+  path: string;
+  headers: Record<string, string>;
+  jsonBody: string | undefined;
+  /** The upload JWT the request carries instead of the API credentials. */
+  bearer: string | undefined;
+  idleTimeoutMs: number;
+  requestTimeoutMs: number | undefined;
+  rules: RetryRules;
+  /** Whether the call takes a slot of the API budget. */
+  counted: boolean;
+  onWait: BudgetWaitObserver | undefined;
+  onRetry: ((event: RetryEvent) => void) | undefined;
 }
 
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
@@ -190,7 +179,7 @@ export class CloudflareClient {
   private readonly basePolicy: RetryPolicy;
   private readonly retry: Partial<RetryPolicy> | undefined;
   private readonly onRetry: ((event: RetryEvent) => void) | undefined;
-  private readonly onBudgetWait: ((wait: BudgetWait) => void) | undefined;
+  private readonly onBudgetWait: BudgetWaitObserver | undefined;
   private readonly userAgent: string;
   private readonly connections: number;
   // Created per instance, never at module level: Pulumi serializes provider closures, and a live
@@ -213,7 +202,7 @@ export class CloudflareClient {
     resolveRetryPolicy(options.retry, undefined, this.basePolicy); // validate early, at construction
     this.retry = options.retry;
     this.onRetry = options.onRetry;
-    this.onBudgetWait = options.onBudgetWait;
+    this.onBudgetWait = options.onBudgetWait && eachWaitOnce(options.onBudgetWait);
     const credentials = "credentials" in this.credentialSource ? this.credentialSource.credentials : undefined;
     this.budget = options.budget ?? sharedBudget(budgetKey(this.origin, credentials), this.settings.budget);
     this.userAgent = options.userAgent ?? DEFAULT_USER_AGENT;
@@ -301,183 +290,120 @@ export class CloudflareClient {
     return `${this.pathPrefix}${bare}${search === "" ? "" : `?${search}`}`;
   }
 
+  /**
+   * Sends the request: waits for the API budget, makes an attempt, and after a failure does what next-step.ts
+   * decides (retry after a delay, wait for the budget, or fail with the error it names).
+   */
   async request<T>(req: ApiRequest<T>): Promise<ApiResponse<T>> {
+    const call = this.prepare(req);
+    let state: RetryState = FIRST_ATTEMPT;
+    let tries = 0; // requests actually sent
+    let last: AttemptFailure | undefined;
+    for (;;) {
+      req.signal?.throwIfAborted();
+      const permit = await this.permitFor(call, state, last, tries);
+      state = { ...state, rateLimitedMs: state.rateLimitedMs + permit.blockedMs };
+      tries++;
+      const result = await this.attemptUnder(permit, call);
+      if (result.ok) return result.response;
+      last = result.failure;
+      const step = afterFailure(last, state, call.rules);
+      if (step.blockMs !== undefined) this.budget.blockFor(step.blockMs);
+      if (step.do === "fail") throw this.toError(req, failureFor(step.failure, last, call.rules, this.budget.describe()), tries, call.bearer);
+      this.reportRetry(call, last, state.attempt, step);
+      if (step.do === "retry") await sleep(step.delayMs, req.signal);
+      state = step.state;
+    }
+  }
+
+  /** Everything about a request that stays the same from one attempt to the next. */
+  private prepare<T>(req: ApiRequest<T>): PreparedCall<T> {
     if (this.closed) throw new Error(`CloudflareClient is closed; cannot send ${req.method} ${req.path}.`);
     if (req.json !== undefined && req.form !== undefined) {
       throw new TypeError(`${req.method} ${req.path}: pass either json or form, not both.`);
     }
-    const policy = resolveRetryPolicy(this.retry, req.retry, this.basePolicy);
-    const idleTimeoutMs = CloudflareClient.positive(req.idleTimeoutMs ?? req.timeoutMs, this.idleTimeoutMs, "idleTimeoutMs");
-    const requestTimeoutMs =
-      req.requestTimeoutMs === undefined ? this.requestTimeoutMs : CloudflareClient.positive(req.requestTimeoutMs, 1, "requestTimeoutMs");
-    const headers = {
-      accept: "application/json",
-      "user-agent": this.userAgent,
-      ...withoutAuthHeaders(req.headers ?? {}),
-      ...(req.json !== undefined ? { "content-type": "application/json" } : {}),
-      ...this.authHeaders(req.auth),
-    };
     const bearer = typeof req.auth === "object" ? req.auth.bearer : undefined;
-    const path = this.fullPath(req.path, req.query);
-    const jsonBody = req.json !== undefined ? JSON.stringify(req.json) : undefined;
-    // Upload calls carry the session JWT, not the token; whether Cloudflare counts them is undocumented (docs/cloudflare-api.md §15.1).
-    const counted = bearer === undefined || this.budget.countsUploadCalls;
-    const onWait = oncePerWait(req.onBudgetWait ?? currentRequestObserver()?.onBudgetWait ?? this.onBudgetWait);
-    const onRetry = req.onRetry ?? this.onRetry;
-    const rateLimitMaxWaitMs = this.settings.rateLimitMaxWaitMs;
+    return {
+      req,
+      path: this.fullPath(req.path, req.query),
+      headers: {
+        accept: "application/json",
+        "user-agent": this.userAgent,
+        ...withoutAuthHeaders(req.headers ?? {}),
+        ...(req.json !== undefined ? { "content-type": "application/json" } : {}),
+        ...this.authHeaders(req.auth),
+      },
+      jsonBody: req.json !== undefined ? JSON.stringify(req.json) : undefined,
+      bearer,
+      idleTimeoutMs: CloudflareClient.positive(req.idleTimeoutMs ?? req.timeoutMs, this.idleTimeoutMs, "idleTimeoutMs"),
+      requestTimeoutMs: req.requestTimeoutMs === undefined ? this.requestTimeoutMs : CloudflareClient.positive(req.requestTimeoutMs, 1, "requestTimeoutMs"),
+      rules: {
+        policy: resolveRetryPolicy(this.retry, req.retry, this.basePolicy),
+        noRetry: req.retry === false,
+        rateLimitMaxWaitMs: this.settings.rateLimitMaxWaitMs,
+      },
+      // Upload calls carry the session JWT, not the token; whether Cloudflare counts them is undocumented (docs/cloudflare-api.md §15.1).
+      counted: bearer === undefined || this.budget.countsUploadCalls,
+      onWait: observerOfCall(this.onBudgetWait),
+      onRetry: req.onRetry ?? this.onRetry,
+    };
+  }
 
-    let attempt = 1; // attempts used up; free retries (429, the first 524s) do not advance it
-    let tries = 0; // requests actually sent
-    let gatewayErrors = 0;
-    let rateLimited = 0;
-    let rateLimitedMs = 0;
-    let lastFailure: AttemptFailure | undefined;
-    for (;;) {
-      req.signal?.throwIfAborted();
-      let permit: BudgetPermit;
-      try {
-        permit = await this.budget.acquire({ counted, signal: req.signal, onWait, maxBlockedMs: Math.max(0, rateLimitMaxWaitMs - rateLimitedMs) });
-      } catch (error) {
-        if (error instanceof RateLimitWaitExceeded) throw this.rateLimitError(req, lastFailure, error.waitMs, tries, bearer);
-        throw error;
-      }
-      rateLimitedMs += permit.blockedMs;
-      tries++;
-      let result: AttemptResult<T>;
-      try {
-        const body = req.form !== undefined ? req.form() : jsonBody;
-        result = await this.attempt<T>(req, path, headers, body, idleTimeoutMs, requestTimeoutMs);
-      } catch (error) {
-        permit.complete();
-        throw error;
-      }
-      permit.complete(result.headers);
-      if (result.ok) return result.response;
-
-      const failure = result.failure;
-      lastFailure = failure;
-      const fail = (extra?: Partial<AttemptFailure>): CloudflareApiError => this.toError(req, { ...failure, ...extra }, tries, bearer);
-      const retryEvent = (delayMs: number, counts: boolean): void =>
-        onRetry?.({
-          method: req.method,
-          path: req.path,
-          attempt,
-          maxAttempts: policy.maxAttempts,
-          delayMs,
-          reason: redactSecrets(failure.reason, this.secrets(bearer)),
-          ...(failure.status !== undefined ? { status: failure.status } : {}),
-          kind: failure.kind,
-          counted: counts,
-        });
-
-      if (failure.status === 429) {
-        // Cloudflare blocks every call of the token, not just this one: the whole budget waits (in acquire above),
-        // and the wait does not use up an attempt of this or any other request.
-        const waitMs = failure.retryAfterMs ?? RATE_LIMIT_BLOCK_MS;
-        this.budget.blockFor(waitMs);
-        if (req.retry === false) throw fail();
-        if (rateLimitedMs + waitMs > rateLimitMaxWaitMs || rateLimited >= MAX_RATE_LIMITED_RETRIES) {
-          throw this.rateLimitError(req, failure, waitMs, tries, bearer);
-        }
-        rateLimited++;
-        retryEvent(waitMs, false);
-        continue;
-      }
-      if (!failure.retryable) throw fail();
-
-      const gateway = failure.status === GATEWAY_TIMEOUT_STATUS && req.retry !== false;
-      if (gateway) gatewayErrors++;
-      const free = gateway && gatewayErrors <= policy.freeGatewayRetries;
-      if (!free && attempt >= policy.maxAttempts) throw fail();
-
-      let delayMs: number;
-      if (failure.retryAfterMs !== undefined) {
-        if (failure.retryAfterMs > policy.maxRetryAfterMs) {
-          throw fail({
-            detail:
-              `${failure.detail}; the server asked to wait ${formatSeconds(failure.retryAfterMs)} (Retry-After), ` +
-              `longer than the ${formatSeconds(policy.maxRetryAfterMs)} limit (retry.maxRetryAfterMs), so not retrying; try again later`,
-          });
-        }
-        delayMs = failure.retryAfterMs;
-      } else {
-        delayMs = backoffDelayMs(attempt, policy);
-      }
-      // Wrangler's patience with Cloudflare's edge timeout (docs/cloudflare-api.md §6): 5 s, 10 s, 20 s… on top of the backoff.
-      if (gateway) delayMs += gatewayDelayMs(gatewayErrors, policy);
-      retryEvent(delayMs, !free);
-      await sleep(delayMs, req.signal);
-      if (!free) attempt++;
+  /** Waits for the budget; a 429 block longer than the request will still wait fails it (naming the block). */
+  private async permitFor(call: PreparedCall<unknown>, state: RetryState, last: AttemptFailure | undefined, tries: number): Promise<BudgetPermit> {
+    try {
+      return await this.budget.acquire({ counted: call.counted, signal: call.req.signal, onWait: call.onWait, maxBlockedMs: blockBound(state, call.rules) });
+    } catch (error) {
+      if (!(error instanceof RateLimitWaitExceeded)) throw error;
+      const failure = failureFor({ as: "rate-limited", waitMs: error.waitMs }, last, call.rules, this.budget.describe());
+      throw this.toError(call.req, failure, tries, call.bearer);
     }
   }
 
-  /** A 429 this request will not wait out: names the wait, the budget and the settings to change. */
-  private rateLimitError<T>(req: ApiRequest<T>, failure: AttemptFailure | undefined, waitMs: number, tries: number, bearer: string | undefined): CloudflareApiError {
-    const bound = this.settings.rateLimitMaxWaitMs;
-    const answered = failure ? `${failure.detail}; ` : "";
-    const detail =
-      `${answered}the API is rate limiting this token (HTTP 429) and calls must wait another ${formatWait(waitMs)}, more than ` +
-      `the ${formatWait(bound)} a request waits out rate limiting (${describeSetting("rateLimitWait")}). Cloudflare allows ` +
-      `1,200 calls per 5 minutes per token and then blocks every call for five minutes; this process paces its calls to ` +
-      `${this.budget.describe()} (${describeSetting("apiBudget")}). Raise ${describeSetting("rateLimitWait")} to ride out the block, ` +
-      `or lower ${describeSetting("apiBudget")} when other tools use the same token`;
-    return this.toError(
-      req,
-      {
-        kind: "http",
-        status: 429,
-        codes: failure?.codes ?? [],
-        apiMessages: failure?.apiMessages ?? [],
-        detail,
-        reason: "HTTP 429",
-        retryable: true,
-        retryAfterMs: waitMs,
-      },
-      tries,
-      bearer,
-    );
+  /** One attempt; its slot in the budget is released with the answer's headers (the Ratelimit figures). */
+  private async attemptUnder<T>(permit: BudgetPermit, call: PreparedCall<T>): Promise<AttemptResult<T>> {
+    let result: AttemptResult<T>;
+    try {
+      result = await this.attempt(call, call.req.form !== undefined ? call.req.form() : call.jsonBody);
+    } catch (error) {
+      permit.complete();
+      throw error;
+    }
+    permit.complete(result.headers);
+    return result;
   }
 
-  private async attempt<T>(
-    req: ApiRequest<T>,
-    path: string,
-    headers: Record<string, string>,
-    body: string | FormData | undefined,
-    idleTimeoutMs: number,
-    requestTimeoutMs: number | undefined,
-  ): Promise<AttemptResult<T>> {
+  private reportRetry(call: PreparedCall<unknown>, failure: AttemptFailure, attempt: number, step: Extract<NextStep, { do: "retry" | "wait-for-budget" }>): void {
+    call.onRetry?.({
+      method: call.req.method,
+      path: call.req.path,
+      attempt,
+      maxAttempts: call.rules.policy.maxAttempts,
+      delayMs: step.do === "retry" ? step.delayMs : step.blockMs,
+      reason: redactSecrets(failure.reason, this.secrets(call.bearer)),
+      ...(failure.status !== undefined ? { status: failure.status } : {}),
+      kind: failure.kind,
+      counted: step.do === "retry" && step.counted,
+    });
+  }
+
+  private async attempt<T>(call: PreparedCall<T>, body: string | FormData | undefined): Promise<AttemptResult<T>> {
+    const req = call.req;
     let answer: Exchanged;
     try {
       answer = await exchange(this.agent, {
         origin: this.origin,
-        path,
+        path: call.path,
         method: req.method,
-        headers,
+        headers: call.headers,
         body,
         ...(req.signal ? { signal: req.signal } : {}),
-        idleTimeoutMs,
-        ...(requestTimeoutMs !== undefined ? { requestTimeoutMs } : {}),
+        idleTimeoutMs: call.idleTimeoutMs,
+        ...(call.requestTimeoutMs !== undefined ? { requestTimeoutMs: call.requestTimeoutMs } : {}),
       });
     } catch (error) {
       if (req.signal?.aborted) throw req.signal.reason;
-      if (error instanceof ExchangeTimeoutError) return { ok: false, failure: timeoutFailure(error) };
-      const { code, reason, text } = describeNetworkError(error);
-      if (code === "UND_ERR_DESTROYED" || code === "UND_ERR_CLOSED") {
-        return { ok: false, failure: { kind: "network", codes: [], apiMessages: [], detail: "the client was closed", reason: "client closed", retryable: false, cause: error } };
-      }
-      const hint = code === "ENOTFOUND" ? ` (is the host in ${this.baseUrl} right? check CLOUDFLARE_API_BASE_URL)` : "";
-      return {
-        ok: false,
-        failure: {
-          kind: "network",
-          codes: [],
-          apiMessages: [],
-          detail: `network error ${code ?? "(no code)"}: ${text}${hint}`,
-          reason,
-          retryable: isRetryableNetworkCode(code),
-          cause: error,
-        },
-      };
+      return { ok: false, failure: failureOfThrown(error, this.baseUrl) };
     }
     const outcome: ResponseOutcome<T> = interpretResponse(
       { status: answer.status, headers: answer.headers, body: answer.body },
@@ -519,46 +445,6 @@ export class CloudflareClient {
 type AttemptResult<T> =
   | { ok: true; response: ApiResponse<T>; headers: Record<string, string> }
   | { ok: false; failure: AttemptFailure; headers?: Record<string, string> };
-
-function timeoutFailure(error: ExchangeTimeoutError): AttemptFailure {
-  const limit = formatSeconds(error.limitMs);
-  const where =
-    error.phase === "upload"
-      ? `while sending the request body (${error.bytesSent} bytes sent)`
-      : error.phase === "waiting"
-        ? `waiting for the answer after sending ${error.bytesSent} bytes`
-        : error.phase === "download"
-          ? `while receiving the answer (${error.bytesReceived} bytes received)`
-          : "before the request got a connection";
-  return error.kind === "idle"
-    ? {
-        kind: "timeout",
-        codes: [],
-        apiMessages: [],
-        detail: `no bytes sent or received for ${limit} ${where}; the idle timeout is ${describeSetting("idleTimeout")}`,
-        reason: `timeout after ${limit}`,
-        retryable: true,
-      }
-    : {
-        kind: "timeout",
-        codes: [],
-        apiMessages: [],
-        detail: `not complete within ${limit} (${where}); the cap on a whole request is ${describeSetting("requestTimeout")}`,
-        reason: `timeout after ${limit} (request cap)`,
-        retryable: true,
-      };
-}
-
-/** Tells an observer about each wait once, however many of its requests wait on it. */
-const lastWaitSeen = new WeakMap<(wait: BudgetWait) => void, number>();
-function oncePerWait(observer: ((wait: BudgetWait) => void) | undefined): ((wait: BudgetWait) => void) | undefined {
-  if (!observer) return undefined;
-  return (wait) => {
-    if (lastWaitSeen.get(observer) === wait.id) return;
-    lastWaitSeen.set(observer, wait.id);
-    observer(wait);
-  };
-}
 
 const AUTH_HEADERS = new Set(["authorization", "x-auth-key", "x-auth-email"]);
 

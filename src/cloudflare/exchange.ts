@@ -57,82 +57,54 @@ export function flattenHeaders(headers: Record<string, string | string[] | undef
 }
 
 export function exchange(dispatcher: Dispatcher, req: ExchangeRequest): Promise<Exchanged> {
-  return new Promise<Exchanged>((resolve, reject) => {
-    let settled = false;
-    let controller: Dispatcher.DispatchController | undefined;
-    let pendingAbort: Error | undefined;
-    let phase: TransferPhase | "queued" = "queued";
-    let bytesSent = 0;
-    let bytesReceived = 0;
-    let status = 0;
-    let headers: Record<string, string> = {};
-    const chunks: Buffer[] = [];
+  return new Promise<Exchanged>((resolve, reject) => new ExchangeRun(req, resolve, reject).start(dispatcher));
+}
 
-    const finish = (error: unknown, value?: Exchanged): void => {
-      if (settled) return;
-      settled = true;
-      watchdog.stop();
-      if (overall !== undefined) clearTimeout(overall);
-      req.signal?.removeEventListener("abort", onAbort);
-      if (error !== undefined) reject(error);
-      else resolve(value!);
-    };
-    /** Stops the exchange with `error`: at once if it has a socket, else as soon as it gets one. */
-    const abort = (error: Error): void => {
-      if (settled) return;
-      if (controller) controller.abort(error);
-      else pendingAbort = error;
-      finish(error);
-    };
+/** One exchange under way: what it has sent and received, and its timers. */
+class ExchangeRun {
+  private settled = false;
+  private controller: Dispatcher.DispatchController | undefined;
+  /** An abort that came before the exchange got a socket, applied when it gets one. */
+  private pendingAbort: Error | undefined;
+  private phase: TransferPhase | "queued" = "queued";
+  private bytesSent = 0;
+  private bytesReceived = 0;
+  private status = 0;
+  private headers: Record<string, string> = {};
+  private readonly chunks: Buffer[] = [];
+  private readonly watchdog: IdleWatchdog;
+  private overall: ReturnType<typeof setTimeout> | undefined;
+  private readonly onAbort = (): void => {
+    const reason: unknown = this.req.signal?.reason;
+    this.abort(reason instanceof Error ? reason : new Error(String(reason)));
+  };
 
-    const watchdog = new IdleWatchdog(req.idleTimeoutMs, (detail) => {
-      abort(new ExchangeTimeoutError("idle", req.idleTimeoutMs, detail.phase, detail.bytesSent, detail.bytesReceived));
+  constructor(
+    private readonly req: ExchangeRequest,
+    private readonly resolve: (value: Exchanged) => void,
+    private readonly reject: (error: unknown) => void,
+  ) {
+    this.watchdog = new IdleWatchdog(req.idleTimeoutMs, (detail) => {
+      this.abort(new ExchangeTimeoutError("idle", req.idleTimeoutMs, detail.phase, detail.bytesSent, detail.bytesReceived));
     });
-    const overall =
-      req.requestTimeoutMs === undefined
-        ? undefined
-        : setTimeout(() => abort(new ExchangeTimeoutError("overall", req.requestTimeoutMs!, phase, bytesSent, bytesReceived)), req.requestTimeoutMs);
-    const onAbort = (): void => abort(req.signal?.reason instanceof Error ? req.signal.reason : new Error(String(req.signal?.reason)));
-    if (req.signal?.aborted) return onAbort();
-    req.signal?.addEventListener("abort", onAbort, { once: true });
+  }
 
+  start(dispatcher: Dispatcher): void {
+    const req = this.req;
+    if (req.signal?.aborted) return this.onAbort();
+    req.signal?.addEventListener("abort", this.onAbort, { once: true });
+    const cap = req.requestTimeoutMs;
+    if (cap !== undefined) this.overall = setTimeout(() => this.abort(new ExchangeTimeoutError("overall", cap, this.phase, this.bytesSent, this.bytesReceived)), cap);
     const { body, headers: bodyHeaders } = progressBody(req.body, {
       onBytes: (bytes) => {
-        bytesSent += bytes;
-        watchdog.sent(bytes);
+        this.bytesSent += bytes;
+        this.watchdog.sent(bytes);
       },
       onEnd: () => {
-        phase = "waiting";
-        watchdog.bodyDone();
+        this.phase = "waiting";
+        this.watchdog.bodyDone();
       },
     });
-
-    const handler: Dispatcher.DispatchHandler = {
-      onRequestStart(ctrl) {
-        controller = ctrl;
-        if (pendingAbort) return ctrl.abort(pendingAbort);
-        phase = body === undefined ? "waiting" : "upload";
-        watchdog.start(phase);
-      },
-      onResponseStart(_ctrl, statusCode, responseHeaders) {
-        phase = "download";
-        watchdog.received(0);
-        status = statusCode;
-        headers = flattenHeaders(responseHeaders as Record<string, string | string[] | undefined>);
-      },
-      onResponseData(_ctrl, chunk) {
-        bytesReceived += chunk.length;
-        watchdog.received(chunk.length);
-        chunks.push(chunk);
-      },
-      onResponseEnd() {
-        finish(undefined, { status, headers, body: Buffer.concat(chunks).toString("utf8") });
-      },
-      onResponseError(_ctrl, error) {
-        finish(error);
-      },
-    };
-
     try {
       dispatcher.dispatch(
         {
@@ -145,10 +117,52 @@ export function exchange(dispatcher: Dispatcher, req: ExchangeRequest): Promise<
           headersTimeout: 0,
           bodyTimeout: 0,
         },
-        handler,
+        this.handler(body !== undefined),
       );
     } catch (error) {
-      finish(error);
+      this.finish(error);
     }
-  });
+  }
+
+  private handler(hasBody: boolean): Dispatcher.DispatchHandler {
+    return {
+      onRequestStart: (ctrl) => {
+        this.controller = ctrl;
+        if (this.pendingAbort) return ctrl.abort(this.pendingAbort);
+        this.phase = hasBody ? "upload" : "waiting";
+        this.watchdog.start(this.phase);
+      },
+      onResponseStart: (_ctrl, statusCode, responseHeaders) => {
+        this.phase = "download";
+        this.watchdog.received(0);
+        this.status = statusCode;
+        this.headers = flattenHeaders(responseHeaders as Record<string, string | string[] | undefined>);
+      },
+      onResponseData: (_ctrl, chunk) => {
+        this.bytesReceived += chunk.length;
+        this.watchdog.received(chunk.length);
+        this.chunks.push(chunk);
+      },
+      onResponseEnd: () => this.finish(undefined, { status: this.status, headers: this.headers, body: Buffer.concat(this.chunks).toString("utf8") }),
+      onResponseError: (_ctrl, error) => this.finish(error),
+    };
+  }
+
+  private finish(error: unknown, value?: Exchanged): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.watchdog.stop();
+    if (this.overall !== undefined) clearTimeout(this.overall);
+    this.req.signal?.removeEventListener("abort", this.onAbort);
+    if (error !== undefined) this.reject(error);
+    else this.resolve(value!);
+  }
+
+  /** Stops the exchange with `error`: at once if it has a socket, else as soon as it gets one. */
+  private abort(error: Error): void {
+    if (this.settled) return;
+    if (this.controller) this.controller.abort(error);
+    else this.pendingAbort = error;
+    this.finish(error);
+  }
 }

@@ -39,16 +39,25 @@ export {
 export {
   RequestBudget,
   RateLimitWaitExceeded,
+  budgetKey,
+  callsAllowedNow,
   formatBudgetWait,
+  parseRateLimit,
+  parseRateLimitPolicy,
+  sharedBudget,
+  withRequestObserver,
   type AcquireOptions,
+  type ApiBudget,
   type BudgetPermit,
+  type BudgetSnapshot,
   type BudgetWait,
+  type BudgetWaitObserver,
   type BudgetWaitReason,
+  type RateLimitPolicy,
+  type RateLimitRemaining,
   type RequestBudgetOptions,
-} from "./request-budget.js";
-export { budgetKey, sharedBudget } from "./budget-registry.js";
-export { withRequestObserver, currentRequestObserver, type RequestObserver } from "./request-scope.js";
-export { parseRateLimit, parseRateLimitPolicy, type RateLimitPolicy, type RateLimitRemaining } from "./rate-limit-headers.js";
+  type RequestObserver,
+} from "./budget/index.js";
 export { parseDurationMs, formatWait } from "./durations.js";
 export { interpretResponse, envelopeSchema } from "./envelope.js";
 export { redactSecrets } from "./redact.js";

@@ -7,7 +7,7 @@
 import { z } from "zod";
 import { CloudflareConfigError } from "./config.js";
 import path from "node:path";
-import { defaultLedgerDir } from "./budget-ledger.js";
+import { defaultLedgerDir } from "./budget/ledger.js";
 import { parseDurationMs } from "./durations.js";
 
 /** Part of the budget left unused, for the dashboard, wrangler or a colleague on the same token. */
@@ -22,7 +22,7 @@ export interface BudgetSettings {
   perSecond: number | undefined;
   /** Whether upload calls authenticated by the session JWT count against the budget (undocumented; assume yes). */
   countUploadCalls: boolean;
-  /** Where processes on one token record their calls, to pace as one (src/cloudflare/budget-ledger.ts); unset = alone. */
+  /** Where processes on one token record their calls, to pace as one (src/cloudflare/budget/ledger.ts); unset = alone. */
   shareDir?: string;
 }
 
@@ -195,10 +195,13 @@ export const TRANSPORT_SETTINGS = {
   },
   apiBudgetShare: {
     env: "WFP_ASSETS_API_BUDGET_SHARE",
-    // Processes on one token pace as one (src/cloudflare/budget-ledger.ts): a refresh after an up, parallel stacks.
-    default: "on",
+    // Processes on one token at the same time pace as one (src/cloudflare/budget/ledger.ts). Off by default: one
+    // process (a whole stack) needs no file under the user's home, and a run after it learns what is left from the
+    // server's Ratelimit header; parallel stacks on one token, and the platform service, switch it on.
+    default: "off",
     accepted: '"on" (a folder in the cache), "off", or the folder where processes on one token record their calls',
     schema: refine((raw) => {
+      if (typeof raw === "boolean") return raw ? "default" : null;
       const text = asText(raw);
       if (typeof text !== "string" || text.trim() === "") return undefined;
       if (OFF.test(text)) return null;

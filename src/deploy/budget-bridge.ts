@@ -21,7 +21,7 @@ import {
   type BudgetPermit,
   type BudgetSnapshot,
   type BudgetWait,
-} from "../cloudflare/request-budget.js";
+} from "../cloudflare/index.js";
 
 /** What the thread's client reads of the budget synchronously; refreshed with every permit. */
 export interface BudgetFacts {

@@ -14,7 +14,7 @@
  * server-side `?tags=` filter tells which scripts are the stack's.
  */
 import { z } from "zod";
-import { callsAllowedNow } from "../cloudflare/budget-headroom.js";
+import { callsAllowedNow } from "../cloudflare/index.js";
 import { RequestBudget, type CloudflareClient } from "../cloudflare/index.js";
 import { describeOrphans, findOrphans } from "../deploy/orphans.js";
 import { listOwnedScripts } from "../deploy/owned-scripts.js";

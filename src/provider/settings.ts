@@ -6,6 +6,7 @@ import {
   resolveCloudflareConfig,
   resolveTransportSettings,
   TRANSPORT_SETTINGS,
+  type BudgetWait,
   type ClientOptions,
   type ConfigOverrides,
   type TransportSettingKey,
@@ -60,26 +61,18 @@ export function readProviderConfig(config: ConfigReader): ProviderConfig {
   return overrides;
 }
 
-/** One line per budget wait of the whole process (reads of a refresh have no deploy to report it). */
-let budgetLog: ((line: string) => void) | undefined;
-const announcedBudgets = new WeakSet<object>();
-
 /**
  * A client for one provider call. Credentials never leave this process: they come from stack config (secret config
  * arrives decrypted) or the environment, and are not part of any input, output or the serialized provider. Every
- * client of the process shares one request budget per API origin and credential (src/cloudflare/budget-registry.ts),
- * so a stack of a thousand tenants paces its calls together.
+ * client of the process shares one request budget per API origin and credential (src/cloudflare/budget/registry.ts),
+ * so a stack of a thousand tenants paces its calls together. `log` hears this client's waits for the budget, once
+ * per wait (a deploy's requests report to the deploy's progress instead: src/cloudflare/budget/observe.ts).
  */
 export function createClient(config: ProviderConfig, log?: (line: string) => void, onRetry?: ClientOptions["onRetry"]): CloudflareClient {
   const { baseUrl, credentials } = resolveCloudflareConfig({ env: process.env, overrides: config });
   const transport = resolveTransportSettings({ input: config.transport, env: process.env });
-  const client = new CloudflareClient({ baseUrl, credentials, transport, onRetry, userAgent: "pulumi-wfp-assets" });
-  if (log !== undefined) budgetLog = log;
-  if (!announcedBudgets.has(client.budget)) {
-    announcedBudgets.add(client.budget);
-    client.budget.onWait((wait) => budgetLog?.(formatBudgetWait(wait)));
-  }
-  return client;
+  const onBudgetWait = log && ((wait: BudgetWait): void => log(formatBudgetWait(wait)));
+  return new CloudflareClient({ baseUrl, credentials, transport, onRetry, onBudgetWait, userAgent: "pulumi-wfp-assets" });
 }
 
 /**

@@ -11,6 +11,7 @@ import {
   uploadResultSchema,
   uploadSessionResultSchema,
   resolveTransportSettings,
+  withRequestObserver,
   type BudgetWait,
   type ClientOptions,
   type RetryEvent,
@@ -636,14 +637,14 @@ describe("API budget and rate limits", () => {
       else sendJson(res, 200, envelopeOk({ n }));
     });
     // Two clients of the same origin and token share the process's budget (as the provider's per-call clients do).
-    const first = client(server, { retry: { ...FAST_RETRY, maxAttempts: 1 } });
-    const second = client(server, { retry: { ...FAST_RETRY, maxAttempts: 1 } });
-    expect(second.budget).toBe(first.budget);
     const waits: BudgetWait[] = [];
+    const first = client(server, { retry: { ...FAST_RETRY, maxAttempts: 1 } });
+    const second = client(server, { retry: { ...FAST_RETRY, maxAttempts: 1 }, onBudgetWait: (w) => waits.push(w) });
+    expect(second.budget).toBe(first.budget);
     const limited = first.request({ method: "GET", path: SCRIPT_PATH, schema: anyObject });
     while (arrivals.length === 0) await new Promise((r) => setTimeout(r, 5));
     await new Promise((r) => setTimeout(r, 100)); // the 429 is in: the block is set
-    const unrelated = second.request({ method: "GET", path: `${SCRIPT_PATH}/settings`, schema: anyObject, onBudgetWait: (w) => waits.push(w) });
+    const unrelated = second.request({ method: "GET", path: `${SCRIPT_PATH}/settings`, schema: anyObject });
     const [a, b] = await Promise.all([limited, unrelated]);
     expect(a.result).toBeDefined();
     expect(b.result).toBeDefined();
@@ -708,6 +709,26 @@ describe("API budget and rate limits", () => {
     expect(Math.min(...arrivals.slice(1)) - arrivals[0]!).toBeGreaterThanOrEqual(1900);
     expect(waits).toHaveLength(1);
     expect(waits[0]).toMatchObject({ reason: "server", remaining: 0, limit: 1200, windowMs: 300_000 });
+  });
+
+  it("a wait is told to the enclosing withRequestObserver scope instead of the client, once per scope", async () => {
+    const server = await serve((_req, res) => sendJson(res, 200, envelopeOk({})));
+    const told = { client: [] as BudgetWait[], scope: [] as BudgetWait[], other: [] as BudgetWait[] };
+    const c = client(server, { transport: transport({ apiBudget: "2/1500ms", apiBudgetReserve: "0", apiPerSecond: "off" }), onBudgetWait: (w) => told.client.push(w) });
+    const get = () => c.request({ method: "GET", path: SCRIPT_PATH, schema: anyObject });
+    await Promise.all([
+      withRequestObserver({ onBudgetWait: (w) => told.scope.push(w) }, () => Promise.all([get(), get(), get(), get()])),
+      withRequestObserver({ onBudgetWait: (w) => told.other.push(w) }, () => Promise.all([get(), get()])),
+    ]);
+    // Six calls, two per 1.5 s: one wait, told once to each scope whose calls waited, and not to the client.
+    expect(told.scope).toHaveLength(1);
+    expect(told.other).toHaveLength(1);
+    expect(told.other[0]!.id).toBe(told.scope[0]!.id);
+    expect(told.client).toEqual([]);
+    // Outside any scope, the client's own observer hears the next wait.
+    await Promise.all([get(), get(), get()]);
+    expect(told.client).toHaveLength(1);
+    expect(told.client[0]!.id).toBeGreaterThan(told.scope[0]!.id);
   });
 
   it("upload-JWT calls skip pacing when they do not count, and take slots when they do", async () => {

@@ -1,4 +1,4 @@
-import { defaultLedgerDir } from "../../src/cloudflare/budget-ledger.js";
+import { defaultLedgerDir } from "../../src/cloudflare/budget/ledger.js";
 import { describe, expect, it } from "vitest";
 import {
   CloudflareConfigError,
@@ -41,7 +41,7 @@ describe("resolveTransportSettings", () => {
       requestTimeoutMs: undefined,
       retry: { maxAttempts: 5, baseDelayMs: 500, maxDelayMs: 15_000, gatewayDelayMs: 5000 },
       uploadConcurrency: 3,
-      budget: { limit: 1200, windowMs: 300_000, reserve: { percent: 5 }, perSecond: 100, countUploadCalls: true, shareDir: defaultLedgerDir({}) },
+      budget: { limit: 1200, windowMs: 300_000, reserve: { percent: 5 }, perSecond: 100, countUploadCalls: true },
       rateLimitMaxWaitMs: 360_000,
     });
     // Every default is written in the form the variable accepts.
@@ -63,6 +63,7 @@ describe("resolveTransportSettings", () => {
       WFP_ASSETS_API_BUDGET_RESERVE: "6",
       WFP_ASSETS_API_PER_SECOND: "off",
       WFP_ASSETS_COUNT_UPLOAD_CALLS: "false",
+      WFP_ASSETS_API_BUDGET_SHARE: "on",
       WFP_ASSETS_RATE_LIMIT_WAIT: "15m",
     };
     expect(resolveTransportSettings({ env })).toEqual({

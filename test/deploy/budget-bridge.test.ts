@@ -7,7 +7,7 @@
 import { MessageChannel, type MessagePort } from "node:worker_threads";
 import { afterEach, describe, expect, it } from "vitest";
 import { RateLimitWaitExceeded, RequestBudget, type BudgetSettings, type BudgetWait } from "../../src/cloudflare/index.js";
-import type { ApiBudget } from "../../src/cloudflare/request-budget.js";
+import type { ApiBudget } from "../../src/cloudflare/index.js";
 import {
   budgetFacts,
   budgetReplySchema,
@@ -119,7 +119,6 @@ describe("RemoteBudget + serveBudget", () => {
       },
       describe: () => roomy.describe(),
       snapshot: () => roomy.snapshot(),
-      onWait: (listener) => roomy.onWait(listener),
       blockFor: (ms) => roomy.blockFor(ms),
       acquire: async (options) => {
         const permit = await roomy.acquire(options);

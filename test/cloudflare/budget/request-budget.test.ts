@@ -6,8 +6,8 @@ import {
   type BudgetPermit,
   type BudgetSettings,
   type BudgetWait,
-} from "../../src/cloudflare/index.js";
-import { maxInAnyWindow } from "../fixtures/call-windows.mjs";
+} from "../../../src/cloudflare/index.js";
+import { maxInAnyWindow } from "../../fixtures/call-windows.mjs";
 
 /** Fake timers drive both the budget's timers and its clock (Date.now is faked too). */
 function budget(settings: Partial<BudgetSettings> | undefined, announceAfterMs = 1000): RequestBudget {
@@ -198,39 +198,37 @@ describe("429 blocks", () => {
 });
 
 describe("wait announcements", () => {
-  it("once per wait to listeners and to each waiting call; short waits are not announced", async () => {
+  it("once per wait to each waiting call, with its own estimate; short waits are not announced", async () => {
     const b = budget({ limit: 2, windowMs: 60_000 });
-    const heard: BudgetWait[] = [];
-    b.onWait((wait) => heard.push(wait));
     const perCall: BudgetWait[][] = Array.from({ length: 5 }, () => []);
     const calls = perCall.map((list) => b.acquire({ counted: true, onWait: (w) => list.push(w) }));
     await vi.advanceTimersByTimeAsync(0);
-    expect(heard).toHaveLength(1);
-    expect(heard[0]).toMatchObject({ reason: "budget", waitMs: 60_000, limit: 2, windowMs: 60_000 });
-    expect(formatBudgetWait(heard[0]!)).toBe("waiting 60 s for the API budget: 2 calls per 60 s");
     // The two that went at once heard nothing; the three that wait heard the same wait once each, with their own
     // estimate (the fifth needs a slot of a call not made yet: at least a window away).
     expect(perCall.map((l) => l.length)).toEqual([0, 0, 1, 1, 1]);
     expect(new Set(perCall.flat().map((w) => w.id)).size).toBe(1);
+    expect(perCall[2]![0]).toMatchObject({ reason: "budget", waitMs: 60_000, limit: 2, windowMs: 60_000 });
+    expect(formatBudgetWait(perCall[2]![0]!)).toBe("waiting 60 s for the API budget: 2 calls per 60 s");
     expect(perCall.slice(2).map((l) => l[0]!.waitMs)).toEqual([60_000, 60_000, 60_000]);
     await vi.advanceTimersByTimeAsync(120_000);
     const permits: BudgetPermit[] = await Promise.all(calls);
     expect(permits).toHaveLength(5);
-    // Calls queued the whole time: one wait, announced once, although the fifth call waited two windows.
-    expect(heard).toHaveLength(1);
-    // Once the queue emptied, the next wait is a new one.
-    const later = launch(b, 2);
+    // Calls queued the whole time: one wait, told once to each, although the fifth call waited two windows.
+    expect(perCall.map((l) => l.length)).toEqual([0, 0, 1, 1, 1]);
+    // Once the queue emptied, the next wait is a new one (one slot is free: the other two calls wait).
+    const later: BudgetWait[] = [];
+    const next = [1, 2, 3].map(() => b.acquire({ counted: true, onWait: (w) => later.push(w) }));
     await vi.advanceTimersByTimeAsync(0);
-    expect(heard.map((w) => w.id)).toEqual([heard[0]!.id, heard[0]!.id + 1]);
+    const id = perCall[2]![0]!.id;
+    expect(later.map((w) => w.id)).toEqual([id + 1, id + 1]);
     await vi.advanceTimersByTimeAsync(60_000);
-    await later.done;
+    await Promise.all(next);
 
     const quick = budget({ limit: 1, windowMs: 500 });
     const quiet: BudgetWait[] = [];
-    quick.onWait((w) => quiet.push(w));
-    const run = launch(quick, 3);
+    const quickCalls = [1, 2, 3].map(() => quick.acquire({ counted: true, onWait: (w) => quiet.push(w) }).then((p) => p.complete({})));
     await vi.advanceTimersByTimeAsync(2000);
-    await run.done;
+    await Promise.all(quickCalls);
     expect(quiet).toEqual([]);
   });
 
@@ -245,14 +243,24 @@ describe("wait announcements", () => {
     );
   });
 
-  it("a listener that throws does not stall the budget", async () => {
+  it("an observer that throws does not stall the budget", async () => {
     const b = budget({ limit: 1, windowMs: 2000 });
-    b.onWait(() => {
-      throw new Error("broken sink");
-    });
-    const run = launch(b, 2);
+    const starts: number[] = [];
+    const calls = [1, 2].map(() =>
+      b
+        .acquire({
+          counted: true,
+          onWait: () => {
+            throw new Error("broken sink");
+          },
+        })
+        .then((permit) => {
+          starts.push(Date.now());
+          permit.complete({});
+        }),
+    );
     await vi.advanceTimersByTimeAsync(2000);
-    await run.done;
-    expect(run.starts).toEqual([1_000_000, 1_002_000]);
+    await Promise.all(calls);
+    expect(starts).toEqual([1_000_000, 1_002_000]);
   });
 });

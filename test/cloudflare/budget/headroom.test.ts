@@ -1,8 +1,8 @@
-/** How many calls may start now (src/cloudflare/budget-headroom.ts), for optional calls like the orphan listing. */
+/** How many calls may start now (src/cloudflare/budget/headroom.ts), for optional calls like the orphan listing. */
 import { describe, expect, it } from "vitest";
-import { callsAllowedNow } from "../../src/cloudflare/budget-headroom.js";
-import { RequestBudget } from "../../src/cloudflare/index.js";
-import type { BudgetSettings } from "../../src/cloudflare/transport-settings.js";
+import { callsAllowedNow } from "../../../src/cloudflare/budget/headroom.js";
+import { RequestBudget } from "../../../src/cloudflare/index.js";
+import type { BudgetSettings } from "../../../src/cloudflare/transport-settings.js";
 
 const SETTINGS: BudgetSettings = { limit: 10, windowMs: 60_000, reserve: { calls: 2 }, perSecond: undefined, countUploadCalls: true };
 const idle = { callsInWindow: 0, inFlight: 0, waiting: 0, serverAllowed: undefined };

@@ -1,5 +1,5 @@
-import type { BudgetSnapshot } from "./request-budget.js";
-import { reservedCalls, type BudgetSettings } from "./transport-settings.js";
+import { reservedCalls, type BudgetSettings } from "../transport-settings.js";
+import type { BudgetSnapshot } from "./api-budget.js";
 
 /**
  * How many counted calls could start now without waiting for the API budget (request-budget.ts): what an optional
