@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { sha256Hex } from "../../src/provider/canonical.js";
 import { prepareAssetConfig, prepareAssets, prepareWorker, projectRelative } from "../../src/resource/prepare.js";
+import { mainModuleProblem } from "../../src/rules/index.js";
 
 let project: string;
 
@@ -73,6 +74,12 @@ describe("prepareWorker", () => {
 
   it("refuses an assets binding without a main module", async () => {
     await expect(prepareWorker({ mainModule: "", assetsBinding: "ASSETS" }, project)).rejects.toThrow(/assets-only worker/);
+  });
+
+  it("reports the main-module rule when the main module is neither an inline module nor a file", async () => {
+    const worker = { mainModule: "main.js", modules: [{ name: "index.js", content: "export default {}" }] };
+    await expect(prepareWorker(worker, project)).rejects.toThrow(mainModuleProblem(worker, ["index.js"]));
+    await expect(prepareWorker({ mainModule: "" }, project)).rejects.toThrow(/^worker\.mainModule is required/);
   });
 
   it("names a missing module file", async () => {
