@@ -64,7 +64,10 @@ afterEach(() => {
   threads.configureDeployThreads(threads.DEFAULT_DEPLOY_THREAD_SETTINGS);
 });
 
-describe("deployAssets on a deploy thread", () => {
+/** Each test starts fresh threads, which from the sources first load the TypeScript compiler (seconds on a busy machine). */
+const THREAD_TESTS = { timeout: 90_000 };
+
+describe("deployAssets on a deploy thread", THREAD_TESTS, () => {
   beforeAll(async () => {
     // Two files per bucket: a small site makes several buckets.
     h = await startHarness({ maxBucketFiles: 2 });
@@ -207,7 +210,7 @@ describe("deployAssets on a deploy thread", () => {
   });
 });
 
-describe("one API budget for every deploy thread", () => {
+describe("one API budget for every deploy thread", THREAD_TESTS, () => {
   let limited: Harness;
   beforeAll(async () => {
     // The emulator enforces Cloudflare's kind of limit, with small numbers: 6 calls per 1 s window per token, JWT
