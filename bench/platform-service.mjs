@@ -1,10 +1,16 @@
-// The platform service (packages/platform-service): time from a tenant's upload to its site being live, for one
-// tenant and for 20 tenants uploading at once (median and worst), next to the same deploys through the library
-// without Pulumi (`wfp-assets deploy`, one process per tenant, as a script would run it). Also the no-op
-// re-upload of an unchanged archive.
+// The platform service (packages/platform-service) on Postgres, next to the same deploys through the library without
+// Pulumi (`wfp-assets deploy`, one process per tenant, as a script would run it), printed side by side:
 //
-// Each round uses a fresh namespace (and a fresh service data directory) for each side, and every tenant has
-// its own hash salt on both sides, so every file of every deploy is uploaded: 21 × 100 × 4 KiB per side.
+//   - one tenant, upload → live (p50 of SOLO new tenants, one after another; each creates its stack);
+//   - an unchanged re-upload (p50 of SOLO), with the Pulumi CLI runs and Cloudflare requests it cost;
+//   - CROWD tenants uploading at once vs CROWD `wfp-assets deploy` at once: median, worst, all live, deploys per
+//     CPU-second (service: the service process and every process it waited for — Pulumi CLIs, providers);
+//   - 3 replicas on one Postgres, CROWD other tenants spread over them: each deployed exactly once (one attempt, one
+//     script PUT) and live (what the emulator serves), and the throughput next to the single replica's.
+//
+// Every tenant has its own salt on both sides, so every file of every deploy is uploaded. The service runs with its
+// default 4 deploys at once per replica. The Pulumi CLI is wrapped (GNU time) to count its runs and their CPU.
+// BENCH_PLATFORM_TENANTS sets CROWD (default 100): on a loaded machine a smaller run stays within ~10 minutes.
 import fs from "node:fs";
 import path from "node:path";
 import { create as createTar } from "tar";
@@ -15,15 +21,19 @@ import { runTimed } from "./lib/processes.mjs";
 import { writeTenantSites } from "./lib/sites.mjs";
 
 const { startService } = await import("../test/platform-service/service-process.ts");
+const { serviceEnv } = await import("../test/platform-service/service-env.ts");
+const { startTestPostgres } = await import("../test/platform-service/postgres.ts");
 const { acceptedSchema, followEvents, putSite } = await import("../test/platform-service/service-client.ts");
+const { servedBody } = await import("../test/fixtures/emulator.mts");
 
 export const name = "platform-service";
-export const description = "upload → live through the platform service (Automation API) vs `wfp-assets deploy`, seconds (lower is better)";
+export const description = "the platform service (Automation API, Postgres) vs `wfp-assets deploy`, seconds (lower is better)";
 
-const SPEC = { tenants: 21, filesPerTenant: 100, fileSize: 4096, seed: 140014 };
-const AT_ONCE = 20;
-/** The service's default; the 20 concurrent uploads queue behind it. */
-const SERVICE_CONCURRENCY = 4;
+const SOLO = 5;
+const CROWD = Number(process.env.BENCH_PLATFORM_TENANTS ?? 100);
+const REPLICAS = 3;
+const SPEC = { filesPerTenant: 100, fileSize: 4096, seed: 180018 };
+const NAMESPACE = "tenants";
 
 async function tarGz(dir) {
   const chunks = [];
@@ -31,32 +41,56 @@ async function tarGz(dir) {
   return Buffer.concat(chunks);
 }
 
-function pulumiRoot(repoRoot, node) {
-  return runTimed(node, [path.join(repoRoot, "scripts", "pulumi.mjs"), "--print-bin-dir"], { rusage: false }).then((result) => {
-    if (result.code !== 0) throw new Error(`scripts/pulumi.mjs --print-bin-dir failed:\n${result.output}`);
-    return path.dirname(result.stdout.trim().split("\n").at(-1));
-  });
+/**
+ * A CLI root whose bin/pulumi runs the pinned CLI under GNU time, appending "<wall> <user> <system> <args>" to
+ * `logFile` per run. Only the CLI is wrapped: the engine finds its bundled plugins next to the real binary.
+ */
+async function wrappedCli(repoRoot, node, dir, logFile) {
+  const result = await runTimed(node, [path.join(repoRoot, "scripts", "pulumi.mjs"), "--print-bin-dir"], { rusage: false });
+  if (result.code !== 0) throw new Error(`scripts/pulumi.mjs --print-bin-dir failed:\n${result.output}`);
+  const real = path.join(result.stdout.trim().split("\n").at(-1), "pulumi");
+  fs.mkdirSync(path.join(dir, "bin"), { recursive: true });
+  const timed = fs.existsSync("/usr/bin/time") ? `/usr/bin/time -a -o '${logFile}' -f '%e %U %S %C' ` : "";
+  fs.writeFileSync(path.join(dir, "bin", "pulumi"), `#!/bin/sh\nexec ${timed}'${real}' "$@"\n`, { mode: 0o755 });
+  fs.writeFileSync(logFile, "");
+  return dir;
 }
 
-/**
- * CPU seconds of a live process plus every child it has waited for (utime, stime, cutime, cstime): for the
- * service, that is itself, the Pulumi CLIs it ran and, through them, the provider processes they started.
- */
+/** The CLI runs logged since `from` (a line count): how many, their CPU, and per command (`up`, `stack init`, …). */
+function cliRuns(logFile, from) {
+  const runs = fs
+    .readFileSync(logFile, "utf8")
+    .split("\n")
+    .slice(from)
+    .map((line) => /^([\d.]+) ([\d.]+) ([\d.]+) \S*pulumi (\S+)(?: (\S+))?/.exec(line))
+    .filter(Boolean)
+    .map((m) => ({ cpu: Number(m[2]) + Number(m[3]), command: m[4] === "stack" ? `stack ${m[5]}` : m[4] }));
+  const byCommand = {};
+  for (const run of runs) {
+    byCommand[run.command] ??= { runs: 0, cpu: 0 };
+    byCommand[run.command].runs++;
+    byCommand[run.command].cpu = round(byCommand[run.command].cpu + run.cpu);
+  }
+  return { count: runs.length, cpu: round(runs.reduce((sum, run) => sum + run.cpu, 0)), byCommand };
+}
+const logLines = (logFile) => fs.readFileSync(logFile, "utf8").split("\n").length - 1;
+
+/** CPU seconds of a live process plus every child it has waited for (utime, stime, cutime, cstime). */
 function treeCpuSeconds(pid) {
   const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   return (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) / 100;
 }
 
-/** PUT the archive, then follow the deployment's events to its end: seconds from the PUT to "succeeded". */
-async function serviceDeploy(service, tenant, archive) {
+/** PUT the archive and follow its deployment to the end: seconds from the PUT to "succeeded". */
+async function serviceDeploy(url, tenant, archive) {
   const started = performance.now();
-  const accepted = await putSite(service.url, tenant, archive);
-  if (accepted.status !== 202) throw new Error(`PUT ${tenant}: HTTP ${accepted.status} ${accepted.text}`);
-  const finished = await followEvents(service.url, tenant, acceptedSchema.parse(accepted.json).deployment.id);
+  const accepted = await putSite(url, tenant, archive);
+  if (accepted.status !== 202 && accepted.status !== 200) throw new Error(`PUT ${tenant}: HTTP ${accepted.status} ${accepted.text}`);
+  const finished = await followEvents(url, tenant, acceptedSchema.parse(accepted.json).deployment.id);
   const seconds = (performance.now() - started) / 1000;
   if (finished.deployment.status !== "succeeded") throw new Error(`${tenant} did not go live:\n${finished.lines.join("\n")}`);
-  return { seconds, uploadedFiles: finished.deployment.result.uploadedFiles, changed: finished.deployment.result.changed };
+  return { seconds, unchanged: accepted.json.unchanged === true, result: finished.deployment.result };
 }
 
 /** `wfp-assets deploy` in its own process: spawn to exit, which is when the script PUT has made it live. */
@@ -67,118 +101,152 @@ async function libraryDeploy({ repoRoot, node, emulator, namespace, tenant, dir 
     { env: { PATH: process.env.PATH, CLOUDFLARE_API_BASE_URL: emulator.url, CLOUDFLARE_API_TOKEN: emulator.token } },
   );
   if (result.code !== 0) throw new Error(`wfp-assets deploy ${tenant} failed (exit ${result.code}):\n${result.output.slice(-3000)}`);
-  return { seconds: result.seconds, cpuSeconds: result.cpuSeconds };
+  return { seconds: result.seconds, cpuSeconds: result.cpuSeconds ?? 0 };
 }
 
-/** Runs all at once; per-item seconds plus the wall time until the last is live. */
 async function atOnce(items, deploy) {
   const started = performance.now();
   const results = await Promise.all(items.map(deploy));
   return { seconds: results.map((r) => r.seconds), wallSeconds: (performance.now() - started) / 1000, results };
 }
 
-export async function run({ repoRoot, node, scratch, rounds, log }) {
+/** What a visitor gets: a text file of each tenant's site (text is served as is, whatever the HTML handling). */
+async function expectLive(emulator, namespace, tenants, sitesRoot) {
+  for (const tenant of tenants) {
+    const served = await servedBody(emulator.origin, namespace, tenant, "/section-000/page-4.txt");
+    const expected = fs.readFileSync(path.join(sitesRoot, tenant, "public", "section-000", "page-4.txt"), "utf8");
+    if (served !== expected) throw new Error(`bench sanity check: ${namespace}/${tenant} does not serve its upload`);
+  }
+}
+
+export async function run({ repoRoot, node, scratch, log }) {
   const sitesRoot = path.join(scratch, "sites");
-  const tenants = writeTenantSites(sitesRoot, SPEC);
+  const tenants = writeTenantSites(sitesRoot, { ...SPEC, tenants: SOLO + 2 * CROWD });
   const archives = new Map();
   for (const tenant of tenants) archives.set(tenant, await tarGz(path.join(sitesRoot, tenant, "public")));
-  const [solo, ...crowd] = tenants;
-  const root = await pulumiRoot(repoRoot, node);
+  const solo = tenants.slice(0, SOLO);
+  const crowd = tenants.slice(SOLO, SOLO + CROWD);
+  const spread = tenants.slice(SOLO + CROWD);
+  const cliLog = path.join(scratch, "pulumi-runs.log");
+  const cliRoot = await wrappedCli(repoRoot, node, path.join(scratch, "cli"), cliLog);
   const emulator = await startEmulatorProcess({ repoRoot, node, dataDir: path.join(scratch, "emulator") });
-  const n = Math.min(rounds, 3);
-  const service = { one: [], noOp: [], crowdMedian: [], crowdWorst: [], crowdWall: [], cpuPerDeploy: [], emulatorCpuPerDeploy: [] };
-  const library = { one: [], crowdMedian: [], crowdWorst: [], crowdWall: [], cpuPerDeploy: [], emulatorCpuPerDeploy: [] };
-  const loads = [];
+  const loads = {};
+  const service = {};
+  const library = {};
   try {
-    for (let r = 0; r < n; r++) {
-      loads.push(loadAverage()[0]);
-      const order = r % 2 === 0 ? ["service", "library"] : ["library", "service"];
-      for (const who of order) {
-        const namespace = `${who}-r${r}`;
-        await emulator.createNamespace(namespace);
-        if (who === "service") {
-          const dataDir = path.join(scratch, `service-r${r}`);
-          const running = await startService({
-            PLATFORM_DATA_DIR: dataDir,
-            PLATFORM_PULUMI_ROOT: root,
-            PLATFORM_NAMESPACE: namespace,
-            PLATFORM_MAX_CONCURRENT_DEPLOYS: String(SERVICE_CONCURRENCY),
-            CLOUDFLARE_API_BASE_URL: emulator.url,
-            CLOUDFLARE_API_TOKEN: emulator.token,
-            CLOUDFLARE_ACCOUNT_ID: emulator.account,
-            PULUMI_BACKEND_URL: undefined,
-            PULUMI_CONFIG_PASSPHRASE: undefined,
-          });
-          try {
-            const cpuBefore = treeCpuSeconds(running.pid);
-            const emulatorBefore = emulator.cpuSeconds();
-            const one = await serviceDeploy(running, solo, archives.get(solo));
-            service.cpuPerDeploy.push(treeCpuSeconds(running.pid) - cpuBefore);
-            service.emulatorCpuPerDeploy.push(emulator.cpuSeconds() - emulatorBefore);
-            const noOp = await serviceDeploy(running, solo, archives.get(solo));
-            if (noOp.changed || noOp.uploadedFiles !== 0) throw new Error(`bench sanity check: the unchanged re-upload uploaded ${noOp.uploadedFiles} files`);
-            const many = await atOnce(crowd.slice(0, AT_ONCE), (tenant) => serviceDeploy(running, tenant, archives.get(tenant)));
-            service.one.push(one.seconds);
-            service.noOp.push(noOp.seconds);
-            service.crowdMedian.push(median(many.seconds));
-            service.crowdWorst.push(Math.max(...many.seconds));
-            service.crowdWall.push(many.wallSeconds);
-            log(`round ${r + 1}/${n} service: one ${round(one.seconds)} s, no-op ${round(noOp.seconds)} s, ${AT_ONCE} at once median ${round(median(many.seconds))} s / worst ${round(Math.max(...many.seconds))} s`);
-          } finally {
-            const code = await running.stop();
-            if (code !== 0) log(`the service exited with ${code}:\n${running.output().slice(-2000)}`);
-            fs.rmSync(dataDir, { recursive: true, force: true });
-          }
-        } else {
-          const deploy = (tenant) => libraryDeploy({ repoRoot, node, emulator, namespace, tenant, dir: path.join(sitesRoot, tenant, "public") });
-          const emulatorBefore = emulator.cpuSeconds();
-          const one = await deploy(solo);
-          library.emulatorCpuPerDeploy.push(emulator.cpuSeconds() - emulatorBefore);
-          if (one.cpuSeconds !== undefined) library.cpuPerDeploy.push(one.cpuSeconds);
-          const many = await atOnce(crowd.slice(0, AT_ONCE), deploy);
-          library.one.push(one.seconds);
-          library.crowdMedian.push(median(many.seconds));
-          library.crowdWorst.push(Math.max(...many.seconds));
-          library.crowdWall.push(many.wallSeconds);
-          log(`round ${r + 1}/${n} library: one ${round(one.seconds)} s, ${AT_ONCE} at once median ${round(median(many.seconds))} s / worst ${round(Math.max(...many.seconds))} s`);
-        }
-        const stored = await emulator.storeCounters(namespace);
-        const expected = (1 + AT_ONCE) * SPEC.filesPerTenant;
-        if (stored.files !== expected) throw new Error(`bench sanity check: ${namespace} stored ${stored.files} of ${expected} files`);
-        await emulator.deleteNamespace(namespace);
+    // The library first, on its own namespace.
+    loads.library = loadAverage()[0];
+    await emulator.createNamespace("library");
+    const deploy = (tenant) => libraryDeploy({ repoRoot, node, emulator, namespace: "library", tenant, dir: path.join(sitesRoot, tenant, "public") });
+    const libOne = [];
+    for (const tenant of solo) libOne.push(await deploy(tenant));
+    library.one = median(libOne.map((r) => r.seconds));
+    library.cpuPerDeploy = median(libOne.map((r) => r.cpuSeconds));
+    const libMany = await atOnce(crowd, deploy);
+    library.crowdMedian = median(libMany.seconds);
+    library.crowdWorst = Math.max(...libMany.seconds);
+    library.crowdWall = libMany.wallSeconds;
+    library.deploysPerCpuSecond = CROWD / libMany.results.reduce((sum, r) => sum + r.cpuSeconds, 0);
+    await expectLive(emulator, "library", [...solo, ...crowd], sitesRoot);
+    log(`library: one ${round(library.one)} s; ${CROWD} at once median ${round(library.crowdMedian)} s, worst ${round(library.crowdWorst)} s`);
+
+    // One replica (its embedded Postgres), on the "tenants" namespace.
+    loads.service = loadAverage()[0];
+    await emulator.createNamespace(NAMESPACE);
+    const dataDir = path.join(scratch, "service");
+    const single = await startService(await serviceEnv({ dataDir, emulator, extra: { PLATFORM_PULUMI_ROOT: cliRoot, PLATFORM_NAMESPACE: NAMESPACE } }));
+    try {
+      const one = [];
+      const breakdown = [];
+      for (const tenant of solo) {
+        const [cpuBefore, runsBefore] = [treeCpuSeconds(single.pid), logLines(cliLog)];
+        one.push((await serviceDeploy(single.url, tenant, archives.get(tenant))).seconds);
+        breakdown.push({ treeCpu: treeCpuSeconds(single.pid) - cpuBefore, cli: cliRuns(cliLog, runsBefore) });
       }
+      service.one = median(one);
+      service.cpuPerDeploy = median(breakdown.map((b) => b.treeCpu));
+      service.cliRunsPerDeploy = median(breakdown.map((b) => b.cli.count));
+      service.cliCpuPerDeploy = median(breakdown.map((b) => b.cli.cpu));
+      service.cliByCommand = breakdown.at(-1).cli.byCommand;
+      const noOp = [];
+      const requestsBefore = await emulator.apiCounters();
+      const runsBefore = logLines(cliLog);
+      for (const tenant of solo) {
+        const again = await serviceDeploy(single.url, tenant, archives.get(tenant));
+        if (!again.unchanged) throw new Error(`bench sanity check: the unchanged re-upload of ${tenant} was deployed`);
+        noOp.push(again.seconds);
+      }
+      service.noOp = median(noOp);
+      service.noOpCliRuns = cliRuns(cliLog, runsBefore).count;
+      service.noOpRequests = round(((await emulator.apiCounters()).calls - requestsBefore.calls) / SOLO);
+      const cpuBefore = treeCpuSeconds(single.pid);
+      const many = await atOnce(crowd, (tenant) => serviceDeploy(single.url, tenant, archives.get(tenant)));
+      service.crowdMedian = median(many.seconds);
+      service.crowdWorst = Math.max(...many.seconds);
+      service.crowdWall = many.wallSeconds;
+      service.deploysPerCpuSecond = CROWD / (treeCpuSeconds(single.pid) - cpuBefore);
+      await expectLive(emulator, NAMESPACE, [...solo, ...crowd], sitesRoot);
+      log(`service: one ${round(service.one)} s, unchanged ${round(service.noOp)} s; ${CROWD} at once median ${round(service.crowdMedian)} s, worst ${round(service.crowdWorst)} s`);
+    } finally {
+      const code = await single.stop();
+      if (code !== 0) log(`the service exited with ${code}:\n${single.output().slice(-2000)}`);
+    }
+
+    // Three replicas on one Postgres and one file backend, CROWD other tenants sent round-robin.
+    loads.replicas = loadAverage()[0];
+    const postgres = await startTestPostgres();
+    const databaseUrl = await postgres.database();
+    const shared = path.join(scratch, "shared-state");
+    fs.mkdirSync(shared);
+    const replicas = [];
+    try {
+      for (let i = 0; i < REPLICAS; i++) {
+        replicas.push(
+          await startService(
+            await serviceEnv({
+              dataDir: path.join(scratch, `replica-${i}`),
+              emulator,
+              databaseUrl,
+              extra: { PLATFORM_PULUMI_ROOT: cliRoot, PLATFORM_NAMESPACE: NAMESPACE, PULUMI_BACKEND_URL: `file://${shared}` },
+            }),
+          ),
+        );
+      }
+      const many = await atOnce(spread, (tenant, i) => serviceDeploy(replicas[i % REPLICAS].url, tenant, archives.get(tenant)));
+      service.replicasWall = many.wallSeconds;
+      service.replicasMedian = median(many.seconds);
+      await expectLive(emulator, NAMESPACE, spread, sitesRoot);
+      const scripts = (await emulator.stats())?.namespaces?.[NAMESPACE]?.scripts ?? {};
+      const putTwice = spread.filter((tenant) => scripts[tenant]?.puts !== 1);
+      if (putTwice.length > 0) throw new Error(`bench sanity check: not deployed exactly once: ${putTwice.join(", ")}`);
+      log(`${REPLICAS} replicas: ${CROWD} tenants live in ${round(many.wallSeconds)} s`);
+    } finally {
+      for (const replica of replicas) await replica.stop();
+      await postgres.stop();
     }
   } finally {
     await emulator.close();
   }
 
-  const med = (list) => round(median(list));
-  const figures = {
-    site: { ...SPEC, tenantsAtOnce: AT_ONCE },
-    serviceConcurrency: SERVICE_CONCURRENCY,
-    rounds: n,
-    loadAverage1m: loads,
-    service: Object.fromEntries(Object.entries(service).map(([key, list]) => [key, list.map((s) => round(s))])),
-    library: Object.fromEntries(Object.entries(library).map(([key, list]) => [key, list.map((s) => round(s))])),
-    emulatorWarnings: emulator.warnings,
-  };
-  const row = (measurement, serviceList, libraryList) => ({
+  const row = (measurement, s, l, unit = "s") => ({
     measurement,
-    service: med(serviceList),
-    library: libraryList ? med(libraryList) : undefined,
-    ratio: libraryList ? round(median(serviceList) / median(libraryList)) : undefined,
-    unit: "s",
+    service: s === undefined ? undefined : round(s),
+    library: l === undefined ? undefined : round(l),
+    ratio: s !== undefined && l !== undefined ? round(s / l) : undefined,
+    unit,
   });
   const rows = [
-    row("one tenant, upload → live", service.one, library.one),
-    row(`${AT_ONCE} tenants at once: median upload → live`, service.crowdMedian, library.crowdMedian),
-    row(`${AT_ONCE} tenants at once: worst upload → live`, service.crowdWorst, library.crowdWorst),
-    row(`${AT_ONCE} tenants at once: all live`, service.crowdWall, library.crowdWall),
-    row("re-upload of an unchanged archive (no-op, 0 files sent)", service.noOp),
-    row("CPU of one cold deploy: service + Pulumi CLI + provider / the wfp-assets process", service.cpuPerDeploy, library.cpuPerDeploy.length ? library.cpuPerDeploy : undefined),
-    row("emulator CPU during that deploy", service.emulatorCpuPerDeploy, library.emulatorCpuPerDeploy),
-    { measurement: "service deploys at once (PLATFORM_MAX_CONCURRENT_DEPLOYS)", service: SERVICE_CONCURRENCY, unit: "" },
-    { measurement: "load average (1 min) per round", service: loads.join(" "), unit: "" },
+    row(`one tenant, upload → live (p50 of ${SOLO} new tenants)`, service.one, library.one),
+    row(`unchanged re-upload (p50 of ${SOLO})`, service.noOp),
+    { measurement: "unchanged re-upload: Pulumi CLI runs, Cloudflare requests per upload", service: `${service.noOpCliRuns}, ${service.noOpRequests}`, unit: "" },
+    row(`${CROWD} tenants at once: median upload → live`, service.crowdMedian, library.crowdMedian),
+    row(`${CROWD} tenants at once: worst (= all live)`, service.crowdWorst, library.crowdWorst),
+    row(`${CROWD} tenants at once: deploys per CPU-second`, service.deploysPerCpuSecond, library.deploysPerCpuSecond, "/s"),
+    row(`${REPLICAS} replicas, ${CROWD} tenants round-robin: all live`, service.replicasWall, undefined),
+    row(`throughput: 1 replica / ${REPLICAS} replicas, deploys per second`, CROWD / service.crowdWall, CROWD / service.replicasWall, "/s"),
+    row("CPU of one new tenant's deploy (service + CLI + provider / wfp-assets)", service.cpuPerDeploy, library.cpuPerDeploy),
+    { measurement: "  of which Pulumi CLI (runs; CPU per command)", service: `${service.cliRunsPerDeploy}; ${Object.entries(service.cliByCommand).map(([c, v]) => `${c} ${v.cpu}`).join(", ")}`, unit: "" },
+    { measurement: "load average (1 min) at library / service / replicas", service: `${loads.library} / ${loads.service} / ${loads.replicas}`, unit: "" },
   ];
-  return { rows, figures };
+  return { rows, figures: { site: SPEC, solo: SOLO, crowd: CROWD, replicas: REPLICAS, loadAverage1m: loads, service, library, emulatorWarnings: emulator.warnings } };
 }

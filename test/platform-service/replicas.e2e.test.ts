@@ -42,7 +42,10 @@ function replicaEnv(index: number): Promise<Record<string, string | undefined>> 
     dataDir,
     emulator: { url: emulator.url, token: TOKEN },
     databaseUrl,
-    extra: { PLATFORM_MAX_CONCURRENT_DEPLOYS: "2", PLATFORM_LEASE_SECONDS: "4", PULUMI_BACKEND_URL: `file://${shared}` },
+    // The lease: short, so the kill test's take-over comes within seconds, yet long enough for a replica starved
+    // of CPU on a loaded 2-core machine (load 20-30 seen: with 4 s all three took each other's leases and exited,
+    // with 10 s one did; the inline program's serialization of the provider blocks a replica's event loop).
+    extra: { PLATFORM_MAX_CONCURRENT_DEPLOYS: "2", PLATFORM_LEASE_SECONDS: "20", PULUMI_BACKEND_URL: `file://${shared}` },
   });
 }
 
@@ -105,7 +108,11 @@ beforeAll(async () => {
 }, 45 * 60_000);
 
 afterAll(async () => {
-  for (const replica of replicas) if (isAlive(replica.pid)) await replica.stop();
+  for (const replica of replicas) {
+    const code = isAlive(replica.pid) ? await replica.stop() : await replica.exited;
+    // A replica that ended otherwise than by its SIGTERM (or the test's SIGKILL): its last words, for the failure.
+    if (code !== 0 && code !== null) console.error(`a replica exited with ${code}:\n${replica.output().slice(-4000)}`);
+  }
   await emulator?.close();
   await postgres?.stop();
   for (const dir of [...dataDirs, shared]) if (dir) rmSync(dir, { recursive: true, force: true });

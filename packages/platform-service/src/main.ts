@@ -121,8 +121,10 @@ async function main(): Promise<void> {
     redact,
     log,
   });
+  const leasePool = openPool(databaseUrl, { max: 2, log });
   const replica = new Replica({
     pool,
+    leasePool,
     replicaId,
     concurrency: config.maxConcurrentDeploys,
     leaseMs: config.leaseMs,
@@ -184,6 +186,7 @@ async function main(): Promise<void> {
     await feed.close();
     await cacheFilled;
     await pool.end().catch(() => {});
+    await leasePool.end().catch(() => {});
     await local?.stop();
     await cloudflareClient.close();
     await cloudflare.close();

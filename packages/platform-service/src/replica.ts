@@ -18,6 +18,11 @@ const QUEUE_CLEANUP_MS = 10 * 60_000;
 
 export interface ReplicaOptions {
   pool: pg.Pool;
+  /**
+   * The lease's own connections (heartbeat and reaper): never queued behind the jobs' and requests' queries in
+   * `pool`, so a busy replica does not look dead to the others.
+   */
+  leasePool: pg.Pool;
   replicaId: string;
   /** Jobs this replica runs at once; 0 = accept uploads only, run no job. */
   concurrency: number;
@@ -91,7 +96,7 @@ export class Replica {
 
   private async beat(): Promise<void> {
     try {
-      const { rowCount } = await this.options.pool.query("update platform_replicas set heartbeat_at = now(), worker_ids = $2 where id = $1", [
+      const { rowCount } = await this.options.leasePool.query("update platform_replicas set heartbeat_at = now(), worker_ids = $2 where id = $1", [
         this.options.replicaId,
         [...this.workerIds],
       ]);
@@ -106,15 +111,15 @@ export class Replica {
   }
 
   private async reap(): Promise<void> {
-    const { pool, leaseMs, log, replicaId } = this.options;
+    const { leasePool, leaseMs, log, replicaId } = this.options;
     try {
-      const { rows } = await pool.query<{ id: string; worker_ids: string[] }>(
+      const { rows } = await leasePool.query<{ id: string; worker_ids: string[] }>(
         "delete from platform_replicas where heartbeat_at < now() - make_interval(secs => $1) and id <> $2 returning id, worker_ids",
         [leaseMs / 1000, replicaId],
       );
       for (const row of rows) {
         if (row.worker_ids.length > 0) {
-          await pool.query("select graphile_worker.force_unlock_workers($1::text[])", [row.worker_ids]);
+          await leasePool.query("select graphile_worker.force_unlock_workers($1::text[])", [row.worker_ids]);
         }
         log(`${row.id} stopped renewing its lease: its jobs run again on live replicas`);
       }

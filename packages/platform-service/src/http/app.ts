@@ -60,7 +60,8 @@ function outcomeText(deployment: DeploymentRecord, liveUrl: string | undefined):
 function closeAfterAnswer(request: FastifyRequest, reply: FastifyReply): void {
   reply.header("connection", "close");
   request.raw.resume();
-  reply.raw.once("finish", () => setTimeout(() => request.raw.socket?.destroy(), LINGER_MS).unref());
+  // `destroy?.`: the stand-in socket of `app.inject` (the HTTP tests) has none; a real connection always does.
+  reply.raw.once("finish", () => setTimeout(() => request.raw.socket?.destroy?.(), LINGER_MS).unref());
 }
 
 export function buildApp(options: AppOptions): FastifyInstance {
