@@ -10,8 +10,9 @@
  *
  * What it costs: a promise the SDK reports as leaked names no call site. Nothing else reads these stacks.
  *
- * Checked against @pulumi/pulumi 3.259.0. test/host/stack-traces.test.ts constructs a real resource under the SDK
- * and fails if the SDK no longer stamps stacks (then this is not needed) or if the limit no longer suppresses them.
+ * Checked against @pulumi/pulumi 3.259.0 (pinned) and 3.139.0 (the oldest supported). test/host/stack-traces.test.ts
+ * constructs real resources under both SDKs and fails if an SDK no longer stamps stacks (then this is not needed) or if
+ * the limit no longer suppresses them.
  */
 
 /**
