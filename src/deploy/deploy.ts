@@ -45,8 +45,10 @@ export interface DeployOptions {
    * Run the deploy on a worker thread with a sized heap (src/deploy/deploy-thread.ts), as the Pulumi provider does:
    * the calling process's peak memory then stays flat under the upload. The same budget, progress events (in order)
    * and errors (same classes and fields) as on the calling thread, from the compiled package and from the sources
-   * alike. Default false: `wfp-assets deploy` and library calls run in the calling thread, where the process's heap
-   * can be sized with Node's own flags.
+   * alike. Before the thread starts, a young generation of the calling thread that has grown past V8's starting size
+   * is given back with one full GC, at most once in 30 s (src/host/young-generation.ts). Default false:
+   * `wfp-assets deploy` and library calls run in the calling thread, where the process's heap can be sized with
+   * Node's own flags.
    */
   offThread?: boolean;
 }

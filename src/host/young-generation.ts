@@ -1,0 +1,60 @@
+/**
+ * Gives the calling thread's grown young generation back to the OS before a deploy moves to a deploy thread.
+ *
+ * Why: in the Pulumi provider, decoding a 20,000-entry `create` request (Pulumi's gRPC code, before any of ours runs)
+ * grows V8's new space from 32 to 128 MiB, and V8 keeps it committed for the rest of the process; the deploy
+ * thread's heap then comes on top. V8 shrinks the new space only in a memory-reducing full GC, which an idle provider
+ * never gets, and Node has no API for one. Measured with bench/README.md's pulumi-site (20k site, provider peak RSS
+ * of the cold `up`, 2026-12-07): 242 MiB with this, 306 MiB without — over the 300 MB (286 MiB) target. A recycled
+ * worker does not help: the grown heap is the provider's own thread, which cannot be restarted.
+ *
+ * How, and what it relies on (checked against Node 24.21.0; test/host/young-generation.test.ts): `gc()` with the
+ * "last-resort" flavour is such a GC (V8's CollectAllAvailableGarbage; the new space went from 128 to 1 MiB). Node
+ * gives `gc` only to contexts made while the --expose-gc flag is set, and setting a V8 flag after start is not
+ * supported by Node (v8.setFlagsFromString). So the flag is set for the one moment a new vm context is made to take
+ * `gc` from, and cleared again, so that no other context of the host ever sees a `gc` global.
+ *
+ * It runs only when it pays: the new space has grown past V8's starting size, and at most once in MIN_INTERVAL_MS, so
+ * a fleet of small deploys does not pay a full GC each (one such GC of the provider's ~200 MiB heap blocks the thread
+ * for a few hundred milliseconds). Only deployAssets(…, { offThread: true }) calls it (src/deploy/deploy-thread.ts).
+ */
+import { getHeapSpaceStatistics, setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
+
+/** V8's new space starts at a few MiB and grows in doublings; above this it has grown under a burst of allocation. */
+const GROWN_NEW_SPACE_BYTES = 32 * 1024 * 1024;
+const MIN_INTERVAL_MS = 30_000;
+
+type GcFunction = (options?: { type?: "major" | "minor"; execution?: "sync" | "async"; flavor?: "regular" | "last-resort" }) => void;
+
+let gcFunction: GcFunction | null | undefined;
+let lastRun = Number.NEGATIVE_INFINITY;
+
+/** V8's `gc`, taken from a context made while --expose-gc was set for that moment only; null where that fails. */
+export function loadGc(): GcFunction | null {
+  if (gcFunction !== undefined) return gcFunction;
+  try {
+    setFlagsFromString("--expose-gc");
+    const found: unknown = runInNewContext("typeof gc === 'function' ? gc : null");
+    gcFunction = typeof found === "function" ? (found as GcFunction) : null;
+  } catch {
+    gcFunction = null; // a runtime without the flag: nothing to do
+  } finally {
+    setFlagsFromString("--no-expose-gc");
+  }
+  return gcFunction;
+}
+
+export function newSpaceBytes(): number {
+  return getHeapSpaceStatistics().find((space) => space.space_name === "new_space")?.space_size ?? 0;
+}
+
+/** Runs one memory-reducing GC if the young generation has grown and none ran recently; returns whether it ran. */
+export function releaseYoungGeneration(now: number = performance.now()): boolean {
+  if (now - lastRun < MIN_INTERVAL_MS || newSpaceBytes() <= GROWN_NEW_SPACE_BYTES) return false;
+  const gc = loadGc();
+  if (!gc) return false;
+  lastRun = now;
+  gc({ type: "major", execution: "sync", flavor: "last-resort" });
+  return true;
+}
