@@ -9,3 +9,4 @@ export { userWorkerAssetsInputs } from "../resource/user-worker-assets.js";
 export { declareTenants, type TenantResourceMakers } from "../tenant-sites/tenant-sites.js";
 export { orphanWatchInputs, type OrphanWatchArgs } from "../tenant-sites/orphan-watch.js";
 export { provider } from "../provider/engine.js";
+export { onConfigure } from "../host/configure-hook.js";

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { quietLateRejectionWarnings } from "../host/late-rejections.js";
 import { isManifestError } from "../manifest/index.js";
 import { UserWorkerAssetsInputError } from "./prepare.js";
 
@@ -10,25 +11,11 @@ import { UserWorkerAssetsInputError } from "./prepare.js";
  */
 export function asProgramError(resourceName: string, error: unknown): unknown {
   if (isManifestError(error) || error instanceof UserWorkerAssetsInputError) {
-    quietLateRejectionHandlers();
+    // Pulumi prints the rejected output before it is awaited; Node would add two warnings (src/host/late-rejections.ts).
+    quietLateRejectionWarnings();
     return new pulumi.RunError(`UserWorkerAssets "${resourceName}": ${error.message}`);
   }
   return error;
-}
-
-let quieted = false;
-
-/**
- * The rejected output reaches Pulumi's unhandled-rejection handler (which prints the error) before the resource's
- * serialization awaits it, so Node then prints "PromiseRejectionHandledWarning: Promise rejection was handled
- * asynchronously" twice next to the message. Node prints that warning only when nobody listens for
- * `rejectionHandled`; listening from here, once a program is already failing on bad input, drops the noise and
- * changes nothing for programs that succeed.
- */
-function quietLateRejectionHandlers(): void {
-  if (quieted) return;
-  quieted = true;
-  process.on("rejectionHandled", () => {});
 }
 
 /** Runs one preparation step of the program, turning input errors into clean CLI errors. */
