@@ -5,7 +5,7 @@
 //   node scripts/pulumi.mjs --print-bin-dir  print the directory holding pulumi and its plugins
 //
 // The CLI is a `pulumi` on PATH that reports the @pulumi/pulumi version pinned in package.json (devDependencies) (with
-// pulumi-language-nodejs and pulumi-resource-pulumi-nodejs available), or else the build that
+// pulumi-language-nodejs, pulumi-resource-pulumi-nodejs and the YAML and Go hosts available), or else the build that
 // scripts/build-pulumi-cli.sh keeps in the cache.
 import { spawn, spawnSync } from "node:child_process";
 import { accessSync, constants, readFileSync } from "node:fs";
@@ -21,8 +21,9 @@ const cacheRoot =
   process.env.PULUMI_WFP_CACHE ??
   path.join(process.env.XDG_CACHE_HOME ?? path.join(homedir(), ".cache"), "pulumi-wfp-assets");
 // The engine starts plugins from these bins; the project's node_modules/.bin holds Node 24, which must be
-// the `node` that runs the program and the dynamic provider.
-const requiredPlugins = ["pulumi-language-nodejs", "pulumi-resource-pulumi-nodejs"];
+// the `node` that runs the program and the dynamic provider. The YAML and Go hosts run the component package's
+// consumer programs (test/e2e/components-*.e2e.test.ts); a `pulumi` without them is not the one the build makes.
+const requiredPlugins = ["pulumi-language-nodejs", "pulumi-resource-pulumi-nodejs", "pulumi-language-yaml", "pulumi-language-go"];
 
 function isExecutable(file) {
   try {

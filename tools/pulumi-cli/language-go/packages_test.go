@@ -61,3 +61,42 @@ func TestReadPluginJSONFindsTheFileWhereGeneratedSDKsPutIt(t *testing.T) {
 		t.Errorf("a module without the file: %v, %v", got, err)
 	}
 }
+
+// Offline, a requirement the module cache lacks is reported on its own, and the others are still found.
+func TestListModulesReportsAMissingModuleWithoutFailing(t *testing.T) {
+	goBin, err := findGo()
+	if err != nil {
+		t.Skip(err)
+	}
+	dir := t.TempDir()
+	sdk := filepath.Join(dir, "sdk")
+	_ = os.MkdirAll(sdk, 0o755)
+	_ = os.WriteFile(filepath.Join(sdk, "go.mod"), []byte("module example.com/sdk\n\ngo 1.21\n"), 0o644)
+	_ = os.WriteFile(filepath.Join(dir, "go.mod"), []byte(`module example.com/prog
+
+go 1.21
+
+require (
+	example.com/sdk v0.0.0-00010101000000-000000000000
+	example.com/missing v1.0.0 // indirect
+)
+
+replace example.com/sdk => ./sdk
+`), 0o644)
+	t.Setenv("GOPROXY", "off")
+	t.Setenv("GOFLAGS", "-mod=mod")
+	modules, err := listModules(t.Context(), goBin, dir, []string{"example.com/sdk", "example.com/missing"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	byPath := map[string]listedModule{}
+	for _, module := range modules {
+		byPath[module.Path] = module
+	}
+	if got := byPath["example.com/sdk"].Dir; got != sdk {
+		t.Errorf("the replaced module's Dir = %q, want %q", got, sdk)
+	}
+	if missing := byPath["example.com/missing"]; missing.Error == nil && missing.Dir != "" {
+		t.Errorf("the missing module: %+v", missing)
+	}
+}

@@ -110,27 +110,35 @@ func runCommand(ctx context.Context, name string, args []string, dir string, env
 	}
 }
 
-// buildProgram compiles the main package in programDir into a temporary executable, with the build output shown to
-// the user. The go command's build cache makes every build after the first one quick (only the link runs when
-// nothing changed). The caller removes the returned file.
-func buildProgram(ctx context.Context, goBin, programDir string, stdout, stderr io.Writer) (string, error) {
+// buildProgram compiles the main package in programDir into target, or into a temporary executable when target is
+// empty (the caller removes it), with the build output shown to the user. The go command's build cache makes every
+// build after the first one quick; with a kept target it also skips the link when nothing changed.
+func buildProgram(ctx context.Context, goBin, programDir, target string, stdout, stderr io.Writer) (string, error) {
 	if matches, _ := filepath.Glob(filepath.Join(programDir, "*.go")); len(matches) == 0 {
 		return "", fmt.Errorf("there is no .go file in %s to build; a Go program's main package must be in the "+
 			"program directory (Pulumi.yaml's folder, or the `main` it names)", programDir)
 	}
-	out, err := os.CreateTemp("", "pulumi-go-program-*")
-	if err != nil {
-		return "", fmt.Errorf("creating a file for the built program: %w", err)
+	temporary := target == ""
+	if temporary {
+		out, err := os.CreateTemp("", "pulumi-go-program-*")
+		if err != nil {
+			return "", fmt.Errorf("creating a file for the built program: %w", err)
+		}
+		_ = out.Close()
+		target = out.Name()
+	} else if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+		return "", fmt.Errorf("creating the folder of buildTarget %s: %w", target, err)
 	}
-	_ = out.Close()
-	args := []string{"build", "-buildvcs=false", "-trimpath", "-ldflags", "-w -s", "-o", out.Name(), "."}
+	args := []string{"build", "-buildvcs=false", "-trimpath", "-ldflags", "-w -s", "-o", target, "."}
 	status, err := runCommand(ctx, goBin, args, programDir, os.Environ(), stdout, stderr)
 	if err == nil && status != 0 {
 		err = fmt.Errorf("`go build` in %s failed with exit status %d; its output is above", programDir, status)
 	}
 	if err != nil {
-		_ = os.Remove(out.Name())
+		if temporary {
+			_ = os.Remove(target)
+		}
 		return "", err
 	}
-	return out.Name(), nil
+	return target, nil
 }

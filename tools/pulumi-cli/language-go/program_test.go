@@ -96,7 +96,7 @@ func TestBuildProgramBuildsAndRunsTheMainPackage(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	program, err := buildProgram(context.Background(), goBin, dir, io.Discard, io.Discard)
+	program, err := buildProgram(context.Background(), goBin, dir, "", io.Discard, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +114,7 @@ func TestBuildProgramBuildsAndRunsTheMainPackage(t *testing.T) {
 
 func TestBuildProgramNamesAFolderWithoutGoFiles(t *testing.T) {
 	dir := t.TempDir()
-	_, err := buildProgram(context.Background(), "go", dir, io.Discard, io.Discard)
+	_, err := buildProgram(context.Background(), "go", dir, "", io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "no .go file in "+dir) {
 		t.Errorf("err = %v", err)
 	}
@@ -129,11 +129,50 @@ func TestBuildProgramReportsACompileError(t *testing.T) {
 	_ = os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module example.com/bad\n\ngo 1.21\n"), 0o644)
 	_ = os.WriteFile(filepath.Join(dir, "main.go"), []byte("package main\n\nfunc main() { undefinedThing() }\n"), 0o644)
 	var stderr strings.Builder
-	_, err = buildProgram(context.Background(), goBin, dir, io.Discard, &stderr)
+	_, err = buildProgram(context.Background(), goBin, dir, "", io.Discard, &stderr)
 	if err == nil || !strings.Contains(err.Error(), "`go build` in "+dir+" failed") {
 		t.Errorf("err = %v", err)
 	}
 	if !strings.Contains(stderr.String(), "undefinedThing") {
 		t.Errorf("the compiler's message must reach the user, got %q", stderr.String())
+	}
+}
+
+// With a buildTarget the program is built there and kept; a second build of unchanged sources keeps the file (the go
+// command sees its build ID is current and skips the link), a changed source gives a new one.
+func TestBuildProgramKeepsABuildTarget(t *testing.T) {
+	goBin, err := findGo()
+	if err != nil {
+		t.Skip(err)
+	}
+	dir := t.TempDir()
+	_ = os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module example.com/kept\n\ngo 1.21\n"), 0o644)
+	_ = os.WriteFile(filepath.Join(dir, "main.go"), []byte("package main\n\nfunc main() {}\n"), 0o644)
+	target := filepath.Join(dir, "bin", "program")
+	built, err := buildProgram(context.Background(), goBin, dir, target, io.Discard, io.Discard)
+	if err != nil || built != target {
+		t.Fatalf("built %q, %v", built, err)
+	}
+	first, err := os.Stat(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := buildProgram(context.Background(), goBin, dir, target, io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	second, err := os.Stat(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The go command touches an up-to-date target; a new link is renamed into place from its work folder (a new file).
+	if !os.SameFile(first, second) {
+		t.Error("an unchanged program was linked again")
+	}
+	_ = os.WriteFile(filepath.Join(dir, "main.go"), []byte("package main\n\nfunc main() { println() }\n"), 0o644)
+	if _, err := buildProgram(context.Background(), goBin, dir, target, io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if third, err := os.Stat(target); err != nil || os.SameFile(second, third) {
+		t.Errorf("a changed program must be linked again (%v)", err)
 	}
 }

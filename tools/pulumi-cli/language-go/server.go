@@ -68,24 +68,42 @@ func (h *goLanguageHost) GetRequiredPlugins(
 	return &pulumirpc.GetRequiredPluginsResponse{Plugins: plugins}, nil
 }
 
-// Run builds the program with `go build` and runs it with the engine's settings in its environment (programEnv).
+// Run builds the program with `go build` (or takes the prebuilt `binary` of the runtime options) and runs it with the
+// engine's settings in its environment (programEnv).
 // Build failures and a failing program are reported in the response, which the engine shows to the user.
 func (h *goLanguageHost) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.RunResponse, error) {
 	env, err := programEnv(os.Environ(), req, h.EngineAddress())
 	if err != nil {
 		return &pulumirpc.RunResponse{Error: err.Error()}, nil
 	}
-	goBin, err := findGo()
-	if err != nil {
-		return &pulumirpc.RunResponse{Error: err.Error()}, nil
-	}
 	dir := programDir(req.GetInfo(), req.GetPwd())
-	hostkit.Debugf("Run: go build in %s", dir)
-	program, err := buildProgram(ctx, goBin, dir, os.Stdout, os.Stderr)
+	rootDir := req.GetInfo().GetRootDirectory()
+	if rootDir == "" {
+		rootDir = dir
+	}
+	opts, err := parseGoOptions(rootDir, req.GetInfo().GetOptions().AsMap())
 	if err != nil {
 		return &pulumirpc.RunResponse{Error: err.Error()}, nil
 	}
-	defer os.Remove(program)
+	program := opts.Binary
+	if program != "" {
+		if program, err = exec.LookPath(program); err != nil {
+			return &pulumirpc.RunResponse{Error: fmt.Sprintf("the runtime option binary names %s, which is not an "+
+				"executable (%v); build the program there or remove the option", opts.Binary, err)}, nil
+		}
+	} else {
+		goBin, err := findGo()
+		if err != nil {
+			return &pulumirpc.RunResponse{Error: err.Error()}, nil
+		}
+		hostkit.Debugf("Run: go build in %s", dir)
+		if program, err = buildProgram(ctx, goBin, dir, opts.BuildTarget, os.Stdout, os.Stderr); err != nil {
+			return &pulumirpc.RunResponse{Error: err.Error()}, nil
+		}
+		if opts.BuildTarget == "" {
+			defer os.Remove(program)
+		}
+	}
 	pwd := req.GetPwd()
 	if pwd == "" {
 		pwd = dir

@@ -145,7 +145,8 @@ func (h *nodeLanguageHost) GetProgramDependencies(
 }
 
 // InstallDependencies runs the project's package manager (see installDependencies), streaming its output to
-// the engine. A failure, including a package manager missing from PATH, fails `pulumi install`.
+// the engine. A failure, including a package manager missing from PATH, fails `pulumi install`. A plugin folder that
+// already has its dependencies is left alone (see missingPluginDependencies).
 func (h *nodeLanguageHost) InstallDependencies(
 	req *pulumirpc.InstallDependenciesRequest, stream grpc.ServerStreamingServer[pulumirpc.InstallDependenciesResponse],
 ) error {
@@ -175,6 +176,15 @@ func (h *nodeLanguageHost) InstallDependencies(
 	}
 	if programDir == "" {
 		return errors.New("the engine sent no program directory to install dependencies in")
+	}
+	if req.GetIsPlugin() {
+		missing, err := missingPluginDependencies(programDir)
+		if err == nil && len(missing) == 0 {
+			fmt.Fprintf(stdout, "The plugin's node_modules in %s has every dependency of its package.json; not "+
+				"reinstalling (delete node_modules to install afresh)\n", programDir)
+			return closer.Close()
+		}
+		debugf("InstallDependencies: plugin %s: missing %v (%v); installing", programDir, missing, err)
 	}
 	if err := installDependencies(ctx, programDir, opts, stdout, stderr); err != nil {
 		return err
