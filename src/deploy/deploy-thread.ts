@@ -7,7 +7,7 @@
  * that thread keeps it there (and regrows it after a GC), so `pulumi up` peaked at ~375 MiB. Here the deploy —
  * reading, hashing and base64-encoding the buckets, and every request — runs on a thread of a WorkerPool
  * (src/worker-thread/pool.ts) whose heap is sized when it starts (`resourceLimits`), and the calling thread gives its
- * grown young generation back first (src/host/young-generation.ts): the 20k-site `up` then peaks at 242 MiB instead of
+ * grown young generation back first (src/host/young-generation.ts): the 20k-site `up` then peaks at 247 MiB instead of
  * 306 MiB (bench/README.md). The costs: ~0.25–0.45 s to start a thread and load the deploy modules in it (a thread is
  * kept for `idleMs` for the next deploy), and at most one full GC of the calling thread per 30 s.
  *

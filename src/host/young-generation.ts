@@ -5,7 +5,7 @@
  * grows V8's new space from 32 to 128 MiB, and V8 keeps it committed for the rest of the process; the deploy
  * thread's heap then comes on top. V8 shrinks the new space only in a memory-reducing full GC, which an idle provider
  * never gets, and Node has no API for one. Measured with bench/README.md's pulumi-site (20k site, provider peak RSS
- * of the cold `up`, 2026-12-07): 242 MiB with this, 306 MiB without — over the 300 MB (286 MiB) target. A recycled
+ * of the cold `up`, 2026-12-07): 247 MiB with this, 306 MiB without — over the 300 MB (286 MiB) target. A recycled
  * worker does not help: the grown heap is the provider's own thread, which cannot be restarted.
  *
  * How, and what it relies on (checked against Node 24.21.0; test/host/young-generation.test.ts): `gc()` with the
