@@ -264,7 +264,10 @@ describe("one API budget for every deploy thread", THREAD_TESTS, () => {
     expect(budget.grants.length).toBeGreaterThanOrEqual(2 * 7);
     expect(after - before).toBe(budget.grants.length);
     const sorted = [...budget.grants].sort((a, b) => a - b);
-    for (let i = 4; i < sorted.length; i++) expect(sorted[i]! - sorted[i - 4]!).toBeGreaterThanOrEqual(999);
+    // Times are taken when each grant's continuation runs, so a loaded event loop that resumes an earlier grant late
+    // shortens a measured gap by that delay (997 ms was seen at load 25): allow 50 ms of it. Unpaced calls would be
+    // milliseconds apart, and the emulator below counts the calls it would have refused.
+    for (let i = 4; i < sorted.length; i++) expect(sorted[i]! - sorted[i - 4]!).toBeGreaterThanOrEqual(950);
     // And the server agrees: no call was refused with 429.
     expect((await limited.emu.stats()).rateLimit?.throttled).toBe(0);
   });

@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fetchSite } from "../fixtures/emulator.mjs";
+import { descendantPids } from "../fixtures/process-tree.mjs";
 import { copyModules, installPackedPackage } from "../fixtures/installed-package.mjs";
 import { PINNED_SDK, REPO_ROOT, pulumiBinDir } from "./pulumi-project.js";
 
@@ -63,15 +64,16 @@ function get(run: DemoRun, tenant: string, path: string) {
   return fetchSite(run.origin, { namespace: "tenants", script: tenant }, path);
 }
 
-async function workerdPids(): Promise<Set<string>> {
-  const pids = new Set<string>();
-  for (const pid of await readdir("/proc")) {
-    if (!/^\d+$/.test(pid)) continue;
-    const cmdline = await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "");
-    if (cmdline.includes("workerd")) pids.add(pid);
-  }
-  return pids;
+/**
+ * The workerd processes the demo started (its descendants while it runs). Only its own: other test files in the same
+ * run start emulators, and so workerd processes, of their own at any time.
+ */
+async function workerdOf(pid: number): Promise<number[]> {
+  const commands = await Promise.all(descendantPids(pid).map(async (child) => [child, await readFile(`/proc/${child}/cmdline`, "utf8").catch(() => "")] as const));
+  return commands.filter(([, cmdline]) => cmdline.includes("workerd")).map(([child]) => child);
 }
+
+const alive = (pid: number): boolean => existsSync(`/proc/${pid}`);
 
 beforeAll(async () => {
   await pulumiBinDir();
@@ -92,8 +94,8 @@ afterAll(async () => {
 
 describe("npm run demo", { timeout: 300_000 }, () => {
   it("deploys the tenants and serves them as Cloudflare would", async () => {
-    const before = await workerdPids();
     const run = await startDemo();
+    let workerd: number[] = [];
     try {
       expect(run.output()).toMatch(/spa-shop +http:\/\/spa-shop\.tenants\.localhost:\d+\//);
 
@@ -126,11 +128,13 @@ describe("npm run demo", { timeout: 300_000 }, () => {
       const asset = await get(run, "api-portal", "/");
       expect(asset.headers["x-served-by"]).toBeUndefined();
       expect(asset.body).toContain("API portal");
+      workerd = await workerdOf(run.child.pid!);
+      expect(workerd.length, "the demo serves through workerd").toBeGreaterThan(0);
     } finally {
       expect(await stopDemo(run)).toBe(0);
     }
-    const left = [...(await workerdPids())].filter((pid) => !before.has(pid));
-    expect(left).toEqual([]);
+    // Stopping the demo stops its workerd too: none is left behind (a zombie counts as gone once reaped by init).
+    await expect.poll(() => workerd.filter(alive), { timeout: 5_000 }).toEqual([]);
   });
 
   it("after editing one tenant's file, updates only that tenant and serves the change", async () => {
