@@ -34,6 +34,8 @@ const CROWD = Number(process.env.BENCH_PLATFORM_TENANTS ?? 100);
 const REPLICAS = 3;
 const SPEC = { filesPerTenant: 100, fileSize: 4096, seed: 180018 };
 const NAMESPACE = "tenants";
+/** All CROWD uploads are received at once (the default, 16, answers the rest 429 `too-many-uploads`). */
+const UPLOADS_AT_ONCE = String(Math.max(16, CROWD));
 
 async function tarGz(dir) {
   const chunks = [];
@@ -154,7 +156,7 @@ export async function run({ repoRoot, node, scratch, log }) {
     loads.service = loadAverage()[0];
     await emulator.createNamespace(NAMESPACE);
     const dataDir = path.join(scratch, "service");
-    const single = await startService(await serviceEnv({ dataDir, emulator, extra: { PLATFORM_PULUMI_ROOT: cliRoot, PLATFORM_NAMESPACE: NAMESPACE } }));
+    const single = await startService(await serviceEnv({ dataDir, emulator, extra: { PLATFORM_PULUMI_ROOT: cliRoot, PLATFORM_NAMESPACE: NAMESPACE, PLATFORM_MAX_CONCURRENT_UPLOADS: UPLOADS_AT_ONCE } }));
     try {
       const one = [];
       const breakdown = [];
@@ -207,7 +209,7 @@ export async function run({ repoRoot, node, scratch, log }) {
               dataDir: path.join(scratch, `replica-${i}`),
               emulator,
               databaseUrl,
-              extra: { PLATFORM_PULUMI_ROOT: cliRoot, PLATFORM_NAMESPACE: NAMESPACE, PULUMI_BACKEND_URL: `file://${shared}` },
+              extra: { PLATFORM_PULUMI_ROOT: cliRoot, PLATFORM_NAMESPACE: NAMESPACE, PLATFORM_MAX_CONCURRENT_UPLOADS: UPLOADS_AT_ONCE, PULUMI_BACKEND_URL: `file://${shared}` },
             }),
           ),
         );
