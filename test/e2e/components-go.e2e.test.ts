@@ -11,19 +11,18 @@
  */
 import { copyFile, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect } from "vitest";
 import { z } from "zod";
 import { CloudflareClient, routes } from "../../src/cloudflare/index.js";
-import { deployAssets } from "../../src/deploy/index.js";
 import { startEmulator, type RunningEmulator } from "../../src/emulator/index.js";
-import { buildManifest } from "../../src/manifest/index.js";
 import { goProgramToolchain, installComponentPackage } from "../fixtures/component-package.mjs";
-import { EMULATOR_ACCOUNT, servedBody } from "../fixtures/emulator.mjs";
+import { EMULATOR_ACCOUNT } from "../fixtures/emulator.mjs";
 import { writeTree } from "../fixtures/sites.mjs";
-import { guardSecrets, PINNED_SDK, PulumiProject, pulumiBinDir } from "./pulumi-project.js";
+import { COMPONENT_NS, COMPONENT_SITES, describeComponentLifecycle } from "./component-lifecycle.js";
+import { PINNED_SDK, PulumiProject, pulumiBinDir } from "./pulumi-project.js";
 
 const TOKEN = "e2e-go-token-3f9a27";
-const NS = "tenants";
+const NS = COMPONENT_NS;
 /** The SDK's import path, derived by Pulumi's Go code generator from the package name (no repository in its schema). */
 const SDK_IMPORT = "example.com/pulumi-wfp-assets/sdk/go/wfpassets";
 
@@ -61,8 +60,6 @@ let emulator: RunningEmulator;
 let project: PulumiProject;
 let api: CloudflareClient;
 
-const served = (script: string): Promise<string | undefined> => servedBody(emulator.origin, NS, script);
-
 beforeAll(async () => {
   const toolchain = goProgramToolchain(await pulumiBinDir());
   emulator = await startEmulator({ tokens: [TOKEN] });
@@ -78,11 +75,7 @@ beforeAll(async () => {
   await project.write("go.mod", `module go-fleet\n\ngo 1.25\n\nrequire github.com/pulumi/pulumi/sdk/v3 v${PINNED_SDK}\n`);
   await copyFile(toolchain.goSum, join(project.dir, "go.sum"));
   await project.write("main.go", program("fleet"));
-  await writeTree(join(project.dir, "sites"), {
-    "acme/public/index.html": "<h1>acme</h1>",
-    "acme/public/about.html": "<h1>about acme</h1>",
-    "beta/public/index.html": "<h1>beta</h1>",
-  });
+  await writeTree(join(project.dir, "sites"), COMPONENT_SITES);
   // Generates sdks/wfp-assets with the Go host, adds a replace to go.mod and runs `go mod tidy`.
   // The plugin folder's node_modules is complete, so the Node.js host skips its `npm install` (no registry involved).
   const add = await project.ok(["package", "add", pluginDir], { npm_config_offline: "true" });
@@ -97,64 +90,9 @@ afterAll(async () => {
   await emulator?.close();
 });
 
-describe("TenantSites from a Go program", { timeout: 300_000 }, () => {
-  guardSecrets(() => [project]);
-
-  it("creates every tenant's site and reports URLs, file counts and etags", async () => {
-    const up = await project.ok(["up", "--yes"]);
-    expect(up.output).toMatch(/\+ 5 created/); // the component, two sites, the orphan watch, the stack
-    expect(await served("acme")).toBe("<h1>acme</h1>");
-    expect(await served("beta")).toBe("<h1>beta</h1>");
-    const outputs = await project.outputs();
-    expect(outputs.urls).toEqual({ acme: "https://acme.tenants.example.test/", beta: "https://beta.tenants.example.test/" });
-    const sites = z.record(z.string(), z.object({ scriptName: z.string(), fileCount: z.number(), etag: z.string().min(1) })).parse(outputs.sites);
-    expect(sites.acme).toMatchObject({ scriptName: "acme", fileCount: 2 });
-    expect(sites.beta).toMatchObject({ scriptName: "beta", fileCount: 1 });
-  });
-
-  it("is a no-op when nothing changed", async () => {
-    await project.ok(["preview", "--expect-no-changes"]);
-    expect((await project.ok(["up", "--yes"])).output).toMatch(/5 unchanged/);
-    expect(await served("acme")).toBe("<h1>acme</h1>");
-  });
-
-  it("names the one changed file in the preview and deploys it", async () => {
-    await project.write("sites/acme/public/index.html", "<h1>acme v2</h1>");
-    const preview = await project.ok(["preview", "--diff"]);
-    expect(preview.output).toMatch(/~ \/index\.html\s*: "[0-9a-f]{32}" => "[0-9a-f]{32}"/);
-    expect(preview.output).not.toMatch(/[~+-] \/about\.html/);
-    expect(preview.output).toMatch(/~ 1 to update/);
-    await project.ok(["up", "--yes"]);
-    expect(await served("acme")).toBe("<h1>acme v2</h1>");
-    expect(await served("beta")).toBe("<h1>beta</h1>");
-  });
-
-  it("notices an out-of-band redeploy on refresh and puts the declared files back", async () => {
-    const foreign = join(project.root, "foreign");
-    await writeTree(foreign, { "index.html": "<h1>by hand</h1>" });
-    await deployAssets(api, { target: { accountId: EMULATOR_ACCOUNT, namespace: NS, scriptName: "beta" }, assets: await buildManifest(foreign) });
-    expect(await served("beta")).toBe("<h1>by hand</h1>");
-    expect((await project.ok(["preview"])).output).toMatch(/5 unchanged/); // the state still matches the program
-    const refresh = await project.ok(["refresh", "--yes"]);
-    expect(refresh.output).toMatch(/~ 1 updated/);
-    expect((await project.ok(["preview"])).output).toMatch(/~ 1 to update/);
-    await project.ok(["up", "--yes"]);
-    expect(await served("beta")).toBe("<h1>beta</h1>");
-  });
-
-  it("renames the component with an alias: nothing is replaced and every site keeps serving", async () => {
-    await project.write("main.go", program("tenants", "fleet"));
-    const preview = await project.ok(["preview"]);
-    expect(preview.output).not.toMatch(/to create|to delete|to replace/);
-    const up = await project.ok(["up", "--yes"]);
-    expect(up.output).not.toMatch(/created|deleted|Left the script/);
-    expect(await served("acme")).toBe("<h1>acme v2</h1>");
-    expect(await served("beta")).toBe("<h1>beta</h1>");
-  });
-
-  it("deletes every site on destroy", async () => {
-    await project.ok(["destroy", "--yes"]);
-    expect(await served("acme")).toBeUndefined();
-    expect(await served("beta")).toBeUndefined();
-  });
+describeComponentLifecycle("Go", {
+  project: () => project,
+  api: () => api,
+  emulatorOrigin: () => emulator.origin,
+  renameComponent: () => project.write("main.go", program("tenants", "fleet")),
 });
