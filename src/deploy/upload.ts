@@ -98,13 +98,7 @@ export async function uploadSessionBuckets(
   const newFiles = session.buckets.reduce((n, bucket) => n + bucket.length, 0);
   // Fixed when the session is handed over, so a token shorter than the margin still gets buckets sent.
   const renewalMargin = renewalMarginSeconds(session.jwt, ctx.now(), JWT_EXPIRY_MARGIN_SECONDS);
-  const onRetry = (retry: RetryEvent): void => {
-    outcome.retries++;
-    ctx.emit({ type: "retry", retry });
-    const reason = concurrencyDropReason(retry);
-    const from = reason === undefined ? undefined : ctx.concurrency.dropToOne();
-    if (reason !== undefined && from !== undefined) ctx.emit({ type: "concurrency", from, to: 1, reason });
-  };
+  const onRetry = retryReporter(ctx, outcome);
 
   try {
     await runPool(session.buckets, () => ctx.concurrency.limit, async (bucket, index) => {
@@ -112,61 +106,92 @@ export async function uploadSessionBuckets(
         throw new SessionLapsed("upload JWT expired");
       }
       const parts = bucketFiles(ctx, bucket);
-      // A file that changed since the manifest stops the request with its own error, not as a retried network failure.
-      const changedFile = new AbortController();
-      let jwt: string | undefined;
-      try {
-        const { result } = await ctx.client.request({
-          method: "POST",
-          path: routes.bulkUploadPath(ctx.accountId),
-          auth: { bearer: session.jwt },
-          form: () => {
-            const form = new FormData();
-            for (const part of parts) form.append(part.hash, new AssetPartFile(part, ctx.hashSalt, (error) => changedFile.abort(error)));
-            return form;
-          },
-          schema: uploadResultSchema,
-          signal: changedFile.signal,
-          onRetry,
-        });
-        jwt = result.jwt;
-      } catch (error) {
-        if (error instanceof CloudflareApiError && (error.status === 401 || error.status === 403)) {
-          throw new SessionLapsed(`upload JWT refused (HTTP ${error.status})`);
-        }
-        throw error;
-      }
+      const jwt = await sendBucket(ctx, session.jwt, parts, onRetry);
       if (jwt) outcome.completionJwt = jwt;
-      outcome.bucketsSent++;
-      outcome.uploadedFiles += parts.length;
-      const bytes = parts.reduce((n, part) => n + part.size, 0);
-      outcome.uploadedBytes += bytes;
-      ctx.emit({
-        type: "bucket",
-        index: index + 1,
-        buckets: session.buckets.length,
-        files: parts.length,
-        bytes,
-        uploadedFiles: outcome.uploadedFiles,
-        newFiles,
-      });
+      recordBucketSent(ctx, outcome, parts, { index: index + 1, buckets: session.buckets.length, newFiles });
     });
   } catch (error) {
     if (error instanceof SessionLapsed) {
       outcome.sessionExpired = true;
       return outcome;
     }
-    if (error instanceof CloudflareApiError) {
-      throw new DeployError(
-        "upload",
-        `Uploading assets failed after ${error.attempts} attempt(s): ${error.message}. Files uploaded so far are kept by Cloudflare, so running the deploy again resumes where this one stopped; the live worker was not changed.`,
-        error.status,
-        { cause: error },
-      );
+    throw uploadFailure(error);
+  }
+  return outcome;
+}
+
+/** Counts every retry, reports it, and drops the deploy to one bucket at a time when the failure calls for it. */
+function retryReporter(ctx: BucketUploadContext, outcome: SessionUploadOutcome): (retry: RetryEvent) => void {
+  return (retry) => {
+    outcome.retries++;
+    ctx.emit({ type: "retry", retry });
+    const reason = concurrencyDropReason(retry);
+    const from = reason === undefined ? undefined : ctx.concurrency.dropToOne();
+    if (reason !== undefined && from !== undefined) ctx.emit({ type: "concurrency", from, to: 1, reason });
+  };
+}
+
+/**
+ * POSTs one bucket and returns the completion JWT when this response carried it. A refused session JWT (401/403)
+ * becomes SessionLapsed, which the caller answers by opening a new session.
+ */
+async function sendBucket(ctx: BucketUploadContext, sessionJwt: string, parts: readonly AssetFile[], onRetry: (retry: RetryEvent) => void): Promise<string | undefined> {
+  // A file that changed since the manifest stops the request with its own error, not as a retried network failure.
+  const changedFile = new AbortController();
+  try {
+    const { result } = await ctx.client.request({
+      method: "POST",
+      path: routes.bulkUploadPath(ctx.accountId),
+      auth: { bearer: sessionJwt },
+      form: () => {
+        const form = new FormData();
+        for (const part of parts) form.append(part.hash, new AssetPartFile(part, ctx.hashSalt, (error) => changedFile.abort(error)));
+        return form;
+      },
+      schema: uploadResultSchema,
+      signal: changedFile.signal,
+      onRetry,
+    });
+    return result.jwt;
+  } catch (error) {
+    if (error instanceof CloudflareApiError && (error.status === 401 || error.status === 403)) {
+      throw new SessionLapsed(`upload JWT refused (HTTP ${error.status})`);
     }
     throw error;
   }
-  return outcome;
+}
+
+/** Adds a sent bucket to the session's totals and reports it. */
+function recordBucketSent(
+  ctx: BucketUploadContext,
+  outcome: SessionUploadOutcome,
+  parts: readonly AssetFile[],
+  position: { index: number; buckets: number; newFiles: number },
+): void {
+  outcome.bucketsSent++;
+  outcome.uploadedFiles += parts.length;
+  const bytes = parts.reduce((n, part) => n + part.size, 0);
+  outcome.uploadedBytes += bytes;
+  ctx.emit({
+    type: "bucket",
+    index: position.index,
+    buckets: position.buckets,
+    files: parts.length,
+    bytes,
+    uploadedFiles: outcome.uploadedFiles,
+    newFiles: position.newFiles,
+  });
+}
+
+/** What a failed upload throws: an API error that outlasted its retries says how to resume; anything else as it is. */
+function uploadFailure(error: unknown): unknown {
+  if (!(error instanceof CloudflareApiError)) return error;
+  return new DeployError(
+    "upload",
+    `Uploading assets failed after ${error.attempts} attempt(s): ${error.message}. Files uploaded so far are kept by Cloudflare, so running the deploy again resumes where this one stopped; the live worker was not changed.`,
+    error.status,
+    { cause: error },
+  );
 }
 
 function bucketFiles(ctx: BucketUploadContext, bucket: readonly string[]): AssetFile[] {

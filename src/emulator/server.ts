@@ -5,11 +5,11 @@ import { bearerToken } from "./protocol/auth.js";
 import { type Reply, type RequestContext, type RouteDef, ok } from "./protocol/context.js";
 import type { EmulatorCore } from "./core.js";
 import { ApiError, ErrorCode, errorEnvelope, routeNotFound } from "./protocol/envelope.js";
-import type { FaultOutcome } from "./harness/faults.js";
+import type { FaultDecision, FaultOutcome } from "./harness/faults.js";
 import { isAccountId } from "./model/names.js";
 import { isLoopbackAddress } from "./options.js";
 import { RouteId, unknownRouteId } from "./protocol/route-ids.js";
-import { Router } from "./protocol/router.js";
+import { type RouteMatch, Router } from "./protocol/router.js";
 import { namespaceRoutes } from "./routes/namespaces.js";
 import { scriptRoutes } from "./routes/scripts.js";
 import { sessionRoutes } from "./routes/sessions.js";
@@ -28,18 +28,11 @@ export const STATS_PATH = "/__emulator/stats";
  * under /__sites) go to the site server instead (serve/).
  */
 export function createEmulatorServer(core: EmulatorCore, sites: SiteServer = new SiteServer(core)): { server: http.Server; stop(): Promise<void> } {
-  const router = new Router<RouteDef>();
-  for (const route of [...namespaceRoutes(core), ...sessionRoutes(core), ...uploadRoutes(core), ...scriptRoutes(core), ...tagRoutes(core), ...wranglerRoutes(core), ...miscRoutes()]) {
-    router.add({ method: route.method, pattern: route.pattern, value: route });
-  }
-  const stalls = new Set<NodeJS.Timeout>();
-  /** Aborted by stop(): latency faults end at once, so close() never waits out a long injected delay. */
-  const closing = new AbortController();
+  const pipeline: Pipeline = { core, sites, router: apiRouter(core), stalls: new Set(), closing: new AbortController() };
   const inFlight = new Set<Promise<void>>();
-
   const server = http.createServer((req, res) => {
     const started = Date.now();
-    const done = handle(req, res)
+    const done = handle(pipeline, req, res)
       .catch((err: unknown) => {
         core.warn(`internal error on ${req.method} ${req.url}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
         if (!res.headersSent && !res.destroyed) sendReply(req, res, errorReply(new ApiError(500, ErrorCode.unknown, "An unknown error has occurred.")));
@@ -50,93 +43,127 @@ export function createEmulatorServer(core: EmulatorCore, sites: SiteServer = new
       });
     inFlight.add(done);
   });
-
-  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    if (await sites.handle(req, res)) return;
-    const method = req.method ?? "GET";
-    const url = new URL(req.url ?? "/", "http://emulator.invalid");
-    if (url.pathname === STATS_PATH) return serveStats(req, res, method);
-    if (!url.pathname.startsWith(`${API_PREFIX}/`)) {
-      core.warn(`no route: ${method} ${url.pathname} (the API lives under ${API_PREFIX})`);
-      return sendReply(req, res, errorReply(routeNotFound(url.pathname)));
-    }
-    const path = url.pathname.slice(API_PREFIX.length);
-    const match = router.match(method, path);
-    const pathAccount = /^\/accounts\/([^/]+)/.exec(path)?.[1];
-    if (match.kind !== "match") {
-      if (pathAccount && isAccountId(pathAccount)) core.recorder.countRequest(pathAccount, unknownRouteId(method));
-      core.warn(`no route: ${method} ${url.pathname}${match.kind === "method-not-allowed" ? ` (allowed: ${match.allowed.join(", ")})` : ""}`);
-      const error =
-        match.kind === "method-not-allowed"
-          ? new ApiError(405, ErrorCode.methodNotAllowed, `Method ${method} is not allowed on ${url.pathname}; allowed: ${match.allowed.join(", ")}.`)
-          : routeNotFound(url.pathname);
-      return sendReply(req, res, errorReply(error));
-    }
-    const route = match.route.value;
-    const account = match.params.account ?? "";
-    if (match.params.account !== undefined && !isAccountId(account)) {
-      return sendReply(req, res, errorReply(routeNotFound(url.pathname)));
-    }
-    if (account) core.recorder.countRequest(account, route.id);
-
-    const decision = core.faults.decide(route.id);
-    if (decision.latencyMs > 0) {
-      try {
-        await sleep(decision.latencyMs, undefined, { signal: closing.signal });
-      } catch {
-        res.destroy();
-        return;
-      }
-      // A client that hung up during the delay gets nothing more: like a request lost on the way, it never reached the
-      // API, and reading its half-sent body would wait for bytes that never come.
-      if (req.socket.destroyed) {
-        res.destroy();
-        return;
-      }
-    }
-    const ctx: RequestContext = {
-      req,
-      url,
-      params: match.params,
-      routeId: route.id,
-      account,
-      fault: { nullResult: decision.action?.type === "null-result", noCompletion: decision.action?.type === "no-completion" },
-    };
-    if (decision.action && injectFault(req, res, decision.action, stalls)) {
-      core.log(`fault ${decision.action.type} injected on ${route.id}`);
-      return;
-    }
-    let limitHeaders: Record<string, string> = {};
-    try {
-      if (route.auth === "api") ctx.identity = core.auth.authorize(req.headers, account || undefined);
-      limitHeaders = await enforceRateLimit(core, ctx, route);
-      sendReply(req, res, withHeaders(await route.handler(ctx), limitHeaders));
-    } catch (err) {
-      if (!(err instanceof ApiError)) throw err;
-      sendReply(req, res, withHeaders(errorReply(err), limitHeaders));
-    }
-  }
-
-  async function serveStats(req: http.IncomingMessage, res: http.ServerResponse, method: string): Promise<void> {
-    if (!isLoopbackAddress(req.socket.remoteAddress)) {
-      return sendReply(req, res, errorReply(new ApiError(403, ErrorCode.authentication, "The stats route answers loopback clients only.")));
-    }
-    if (method !== "GET") return sendReply(req, res, errorReply(new ApiError(405, ErrorCode.methodNotAllowed, "Use GET.")));
-    const body = Buffer.from(JSON.stringify(await core.stats()));
-    sendReply(req, res, { kind: "raw", status: 200, body, headers: { "content-type": "application/json" } });
-  }
-
   return {
     server,
     /** Cancels stalls, waits for handlers still running (their sockets are already gone), stops the sites' workerd. */
     stop: async () => {
-      closing.abort();
-      for (const t of stalls) clearTimeout(t);
-      stalls.clear();
+      pipeline.closing.abort();
+      for (const t of pipeline.stalls) clearTimeout(t);
+      pipeline.stalls.clear();
       await Promise.allSettled([...inFlight]);
       await sites.close();
     },
   };
+}
+
+/** What every request of one server shares. */
+interface Pipeline {
+  core: EmulatorCore;
+  sites: SiteServer;
+  router: Router<RouteDef>;
+  /** Timers of injected stalls, cleared by stop(). */
+  stalls: Set<NodeJS.Timeout>;
+  /** Aborted by stop(): latency faults end at once, so close() never waits out a long injected delay. */
+  closing: AbortController;
+}
+
+function apiRouter(core: EmulatorCore): Router<RouteDef> {
+  const router = new Router<RouteDef>();
+  for (const route of [...namespaceRoutes(core), ...sessionRoutes(core), ...uploadRoutes(core), ...scriptRoutes(core), ...tagRoutes(core), ...wranglerRoutes(core), ...miscRoutes()]) {
+    router.add({ method: route.method, pattern: route.pattern, value: route });
+  }
+  return router;
+}
+
+/** Sends a request where it belongs: a deployed site, the stats route, or the API. */
+async function handle(p: Pipeline, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  if (await p.sites.handle(req, res)) return;
+  const method = req.method ?? "GET";
+  const url = new URL(req.url ?? "/", "http://emulator.invalid");
+  if (url.pathname === STATS_PATH) return serveStats(p.core, req, res, method);
+  if (!url.pathname.startsWith(`${API_PREFIX}/`)) {
+    p.core.warn(`no route: ${method} ${url.pathname} (the API lives under ${API_PREFIX})`);
+    return sendReply(req, res, errorReply(routeNotFound(url.pathname)));
+  }
+  return handleApi(p, req, res, method, url);
+}
+
+/** Matches an API path to its route, counts the request against its account, then applies faults and runs the route. */
+async function handleApi(p: Pipeline, req: http.IncomingMessage, res: http.ServerResponse, method: string, url: URL): Promise<void> {
+  const path = url.pathname.slice(API_PREFIX.length);
+  const match = p.router.match(method, path);
+  if (match.kind !== "match") {
+    const pathAccount = /^\/accounts\/([^/]+)/.exec(path)?.[1];
+    if (pathAccount && isAccountId(pathAccount)) p.core.recorder.countRequest(pathAccount, unknownRouteId(method));
+    p.core.warn(`no route: ${method} ${url.pathname}${match.kind === "method-not-allowed" ? ` (allowed: ${match.allowed.join(", ")})` : ""}`);
+    return sendReply(req, res, errorReply(unmatchedError(method, url.pathname, match)));
+  }
+  const route = match.route.value;
+  const account = match.params.account ?? "";
+  if (match.params.account !== undefined && !isAccountId(account)) {
+    return sendReply(req, res, errorReply(routeNotFound(url.pathname)));
+  }
+  if (account) p.core.recorder.countRequest(account, route.id);
+
+  const decision = p.core.faults.decide(route.id);
+  if (decision.latencyMs > 0 && !(await waitInjectedLatency(p, req, res, decision.latencyMs))) return;
+  const ctx: RequestContext = { req, url, params: match.params, routeId: route.id, account, fault: faultModifiers(decision) };
+  if (decision.action && injectFault(req, res, decision.action, p.stalls)) {
+    p.core.log(`fault ${decision.action.type} injected on ${route.id}`);
+    return;
+  }
+  await runRoute(p.core, req, res, route, ctx);
+}
+
+/** The answer to a path no route matches: 405 naming the allowed methods when only the method is wrong, else 404. */
+function unmatchedError(method: string, pathname: string, match: Exclude<RouteMatch<RouteDef>, { kind: "match" }>): ApiError {
+  return match.kind === "method-not-allowed"
+    ? new ApiError(405, ErrorCode.methodNotAllowed, `Method ${method} is not allowed on ${pathname}; allowed: ${match.allowed.join(", ")}.`)
+    : routeNotFound(pathname);
+}
+
+/** The fault modifiers a handler applies itself. */
+function faultModifiers(decision: FaultDecision): RequestContext["fault"] {
+  return { nullResult: decision.action?.type === "null-result", noCompletion: decision.action?.type === "no-completion" };
+}
+
+/** Waits out an injected delay; false when the request must get nothing more (the server stops, or the client left). */
+async function waitInjectedLatency(p: Pipeline, req: http.IncomingMessage, res: http.ServerResponse, latencyMs: number): Promise<boolean> {
+  try {
+    await sleep(latencyMs, undefined, { signal: p.closing.signal });
+  } catch {
+    res.destroy();
+    return false;
+  }
+  // A client that hung up during the delay gets nothing more: like a request lost on the way, it never reached the
+  // API, and reading its half-sent body would wait for bytes that never come.
+  if (req.socket.destroyed) {
+    res.destroy();
+    return false;
+  }
+  return true;
+}
+
+/** Authenticates, applies the rate limit and runs the handler; an ApiError becomes its envelope, with the limit headers. */
+async function runRoute(core: EmulatorCore, req: http.IncomingMessage, res: http.ServerResponse, route: RouteDef, ctx: RequestContext): Promise<void> {
+  let limitHeaders: Record<string, string> = {};
+  try {
+    if (route.auth === "api") ctx.identity = core.auth.authorize(req.headers, ctx.account || undefined);
+    limitHeaders = await enforceRateLimit(core, ctx, route);
+    sendReply(req, res, withHeaders(await route.handler(ctx), limitHeaders));
+  } catch (err) {
+    if (!(err instanceof ApiError)) throw err;
+    sendReply(req, res, withHeaders(errorReply(err), limitHeaders));
+  }
+}
+
+async function serveStats(core: EmulatorCore, req: http.IncomingMessage, res: http.ServerResponse, method: string): Promise<void> {
+  if (!isLoopbackAddress(req.socket.remoteAddress)) {
+    return sendReply(req, res, errorReply(new ApiError(403, ErrorCode.authentication, "The stats route answers loopback clients only.")));
+  }
+  if (method !== "GET") return sendReply(req, res, errorReply(new ApiError(405, ErrorCode.methodNotAllowed, "Use GET.")));
+  const body = Buffer.from(JSON.stringify(await core.stats()));
+  sendReply(req, res, { kind: "raw", status: 200, body, headers: { "content-type": "application/json" } });
 }
 
 /**
