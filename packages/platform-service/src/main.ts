@@ -11,16 +11,18 @@ import { randomBytes } from "node:crypto";
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import type { FastifyInstance } from "fastify";
 import { runMigrations } from "graphile-worker";
-import { connectCloudflare } from "./cloudflare-target.ts";
+import type pg from "pg";
+import { connectCloudflare, type CloudflareTarget } from "./cloudflare-target.ts";
 import { fillCompileCache } from "./compile-cache.ts";
-import { ConfigError, parseConfig } from "./config.ts";
-import { startLocalPostgres } from "./db/embedded-postgres.ts";
+import { ConfigError, parseConfig, type ServiceConfig } from "./config.ts";
+import { startLocalPostgres, type LocalPostgres } from "./db/embedded-postgres.ts";
 import { openPool } from "./db/pool.ts";
 import { migrate, sharedSecret } from "./db/schema.ts";
 import { buildApp } from "./http/app.ts";
-import { findPulumiCli } from "./pulumi-cli.ts";
-import { redactor } from "./redact.ts";
+import { findPulumiCli, type PulumiCli } from "./pulumi-cli.ts";
+import { redactor, type Redactor } from "./redact.ts";
 import { loadOrCreateSecret } from "./secret-file.ts";
 import { TenantStacks } from "./stacks.ts";
 import { tenantTokenKey } from "./tenant-tokens.ts";
@@ -29,7 +31,7 @@ import { TenantOperations } from "./operations.ts";
 import { Replica } from "./replica.ts";
 import { EventFeed } from "./store/event-feed.ts";
 import { DeploymentRecords } from "./store/records.ts";
-import { newReplicaId, TenantService } from "./tenants.ts";
+import { newReplicaId, TenantService, type TenantServiceOptions } from "./tenants.ts";
 import { assetLimits, CloudflareClient } from "./wfp.ts";
 
 const serviceDir = path.dirname(import.meta.dirname);
@@ -37,21 +39,52 @@ const repoRoot = path.resolve(serviceDir, "..", "..");
 /** How long a stop waits for running jobs (a job cut short is taken over when this replica's lease expires). */
 const STOP_GRACE_MS = 120_000;
 
+type Log = (line: string) => void;
+
+/** The coordinator's connection; `local` when it is a Postgres of our own. */
+interface Database {
+  pool: pg.Pool;
+  databaseUrl: string;
+  local: LocalPostgres | undefined;
+}
+
+interface SharedSecrets {
+  saltSecret: string;
+  passphrase: string;
+}
+
+/** What every later part is built from. */
+interface Foundation {
+  config: ServiceConfig;
+  db: Database;
+  secrets: SharedSecrets;
+  cli: PulumiCli;
+  cloudflare: CloudflareTarget;
+  redact: Redactor;
+  log: Log;
+}
+
+/** The parts that run the jobs. */
+interface JobParts {
+  replicaId: string;
+  folders: TenantFolders;
+  records: DeploymentRecords;
+  feed: EventFeed;
+  operations: TenantOperations;
+  limits: TenantServiceOptions["limits"];
+}
+
 function shellQuote(text: string): string {
   return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replaceAll("'", `'\\''`)}'`;
 }
 
-async function main(): Promise<void> {
-  const config = parseConfig(process.env, serviceDir);
-  // The inline program runs here and stores the site folder relative to this process's cwd; the engine starts
-  // the provider in the project's `main` and resolves it from there. Same folder for both, and one from which
-  // @pulumi/pulumi and pulumi-wfp-assets resolve: the service's own. (Config paths are absolute by now.)
-  process.chdir(serviceDir);
-  await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
-  const secretsDir = path.join(config.dataDir, "secrets");
-  const bootLog = (line: string): void => void process.stderr.write(`${new Date().toISOString()} ${line}\n`);
+function timestamped(line: string): string {
+  return `${new Date().toISOString()} ${line}\n`;
+}
 
-  // The coordinator: DATABASE_URL, or a Postgres of our own in the data directory.
+/** The coordinator: DATABASE_URL, or a Postgres of our own in the data directory; migrated before use. */
+async function openDatabase(config: ServiceConfig, bootLog: Log): Promise<Database> {
+  const secretsDir = path.join(config.dataDir, "secrets");
   const local =
     config.databaseUrl === undefined
       ? await startLocalPostgres(path.join(config.dataDir, "postgres"), await loadOrCreateSecret(path.join(secretsDir, "postgres-password")), bootLog)
@@ -60,8 +93,14 @@ async function main(): Promise<void> {
   const pool = openPool(databaseUrl, { max: Math.max(10, config.maxConcurrentDeploys * 3 + 4), log: bootLog });
   await migrate(pool);
   await runMigrations({ pgPool: pool });
+  return { pool, databaseUrl, local };
+}
 
-  // Shared by all replicas: configured, else generated once into the database (README "What lives in the database").
+/**
+ * Shared by all replicas: configured, else generated once into the database (README "What lives in the
+ * database"). Also readies what the Pulumi runs keep on disk.
+ */
+async function loadSharedSecrets(config: ServiceConfig, pool: pg.Pool): Promise<SharedSecrets> {
   const generate = (): string => randomBytes(32).toString("hex");
   const saltSecret = config.saltSecret ?? (await sharedSecret(pool, "salt-key", generate));
   // A file backend's folder must exist before the first `pulumi stack select`.
@@ -69,29 +108,32 @@ async function main(): Promise<void> {
   const passphrase = config.passphrase ?? (await sharedSecret(pool, "pulumi-passphrase", generate));
   // The inline program runs in this process: keep its hash cache with the service's data.
   process.env.WFP_ASSETS_HASH_CACHE ??= path.join(config.dataDir, "hash-cache");
+  return { saltSecret, passphrase };
+}
 
+/** Finds the Pulumi CLI, connects Cloudflare (or starts the emulator), and makes the log that hides every secret. */
+async function connectOutside(config: ServiceConfig, db: Database, secrets: SharedSecrets): Promise<Foundation> {
   const cli = await findPulumiCli(config.pulumiRoot, repoRoot);
   const cloudflare = await connectCloudflare(config, process.env);
-  const redact = redactor([...cloudflare.secrets, saltSecret, passphrase, config.apiToken, process.env.CLOUDFLARE_API_TOKEN, process.env.CLOUDFLARE_API_KEY, databaseUrl]);
-  const log = (line: string): void => {
-    process.stderr.write(`${new Date().toISOString()} ${redact(line)}\n`);
+  const env = process.env;
+  const redact = redactor([...cloudflare.secrets, secrets.saltSecret, secrets.passphrase, config.apiToken, env.CLOUDFLARE_API_TOKEN, env.CLOUDFLARE_API_KEY, db.databaseUrl]);
+  const log: Log = (line) => {
+    process.stderr.write(timestamped(redact(line)));
   };
+  return { config, db, secrets, cli, cloudflare, redact, log };
+}
 
-  const compileCache = path.join(config.dataDir, "node-compile-cache");
-  // In the background: a deploy that starts before it is filled compiles as it always did.
-  const cacheFilled = fillCompileCache(serviceDir, compileCache, log);
-
-  const replicaId = newReplicaId();
-  const folders = new TenantFolders(config.dataDir, replicaId);
-  await folders.init(await Replica.alive(pool, config.leaseMs));
-  const stacks = new TenantStacks({
+/** The tenant stacks' Pulumi runs: this service's CLI, backend and provider, with the Cloudflare credentials. */
+function tenantStacks(base: Foundation, compileCache: string): TenantStacks {
+  const { config, cli } = base;
+  return new TenantStacks({
     pulumiCommand: cli.command,
     projectName: config.projectName,
     mainDir: serviceDir,
     pulumiHome: path.join(config.dataDir, "pulumi-home"),
     envVars: {
       PULUMI_BACKEND_URL: config.backendUrl,
-      PULUMI_CONFIG_PASSPHRASE: passphrase,
+      PULUMI_CONFIG_PASSPHRASE: base.secrets.passphrase,
       PULUMI_SKIP_UPDATE_CHECK: "true",
       PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
       // The engine starts the provider with the `node` it finds first: the one running this service.
@@ -101,9 +143,19 @@ async function main(): Promise<void> {
       // Several tenant stacks deploy at once on one token: their provider processes pace as one (README
       // "Configuration", apiBudgetShare), in the service's data folder, which replicas on one host share too.
       WFP_ASSETS_API_BUDGET_SHARE: process.env.WFP_ASSETS_API_BUDGET_SHARE ?? path.join(config.dataDir, "api-budget"),
-      ...cloudflare.env,
+      ...base.cloudflare.env,
     },
   });
+}
+
+/** This replica's folders, the stacks, the records and their event feed, and the operations that run the jobs. */
+async function buildJobParts(base: Foundation, compileCache: string): Promise<JobParts> {
+  const { config, redact, log } = base;
+  const { pool, databaseUrl } = base.db;
+  const replicaId = newReplicaId();
+  const folders = new TenantFolders(config.dataDir, replicaId);
+  await folders.init(await Replica.alive(pool, config.leaseMs));
+  const stacks = tenantStacks(base, compileCache);
   const records = new DeploymentRecords(pool, redact);
   const feed = new EventFeed(databaseUrl, records, log);
   await feed.start();
@@ -116,63 +168,103 @@ async function main(): Promise<void> {
     replicaId,
     accountId: config.accountId,
     namespace: config.namespace,
-    saltSecret,
+    saltSecret: base.secrets.saltSecret,
     limits,
     redact,
     log,
   });
-  const leasePool = openPool(databaseUrl, { max: 2, log });
+  return { replicaId, folders, records, feed, operations, limits };
+}
+
+/** Starts taking jobs, on a lease kept over connections of its own; a lost lease ends the process. */
+async function startReplica(base: Foundation, parts: JobParts): Promise<{ replica: Replica; leasePool: pg.Pool }> {
+  const { config, log } = base;
+  const leasePool = openPool(base.db.databaseUrl, { max: 2, log });
   const replica = new Replica({
-    pool,
+    pool: base.db.pool,
     leasePool,
-    replicaId,
+    replicaId: parts.replicaId,
     concurrency: config.maxConcurrentDeploys,
     leaseMs: config.leaseMs,
-    runJob: (kind, payload) => operations.run(kind, payload),
+    runJob: (kind, payload) => parts.operations.run(kind, payload),
     log,
     onLeaseLost: () => process.exit(3),
   });
   await replica.start();
+  return { replica, leasePool };
+}
+
+/** What the HTTP API calls: the tenants' uploads, state and deployments. */
+function tenantService(base: Foundation, parts: JobParts): { service: TenantService; cloudflareClient: CloudflareClient } {
+  const { config, cloudflare } = base;
   // The service's own Cloudflare reads (unchanged.ts), with the credentials the stacks get.
   const cloudflareClient = new CloudflareClient({ env: { ...process.env, ...cloudflare.env } });
   const service = new TenantService({
-    saltSecret,
+    saltSecret: base.secrets.saltSecret,
     cloudflare: { client: cloudflareClient, accountId: config.accountId, namespace: config.namespace },
-    pool,
-    records,
-    feed,
-    folders,
-    limits,
+    pool: base.db.pool,
+    records: parts.records,
+    feed: parts.feed,
+    folders: parts.folders,
+    limits: parts.limits,
     maxArchiveBytes: config.maxArchiveBytes,
     siteAddress: cloudflare.siteAddress,
-    log,
+    log: base.log,
   });
+  return { service, cloudflareClient };
+}
+
+/** Builds the HTTP API and listens; returns it with the base URL it answers on. */
+async function startHttp(base: Foundation, service: TenantService): Promise<{ app: FastifyInstance; url: string }> {
+  const { config } = base;
   const credentials = config.apiToken === undefined ? undefined : { platformToken: config.apiToken, tenantTokenKey: tenantTokenKey(config.apiToken) };
-  const app = buildApp({ service, credentials, redact, log, limits: config.http });
+  const app = buildApp({ service, credentials, redact: base.redact, log: base.log, limits: config.http });
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : config.port;
-  const base = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
+  return { app, url: `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}` };
+}
 
+/** Where it listens, what it runs on, and the commands that deploy the example site. */
+function printWelcome(base: Foundation, replicaId: string, url: string): void {
+  const { config, cloudflare, cli } = base;
   const example = path.join(repoRoot, "examples", "tenant-sites", "spa-shop", "public");
   const auth = config.apiToken ? ` -H "Authorization: Bearer $PLATFORM_API_TOKEN"` : "";
   const spa = cloudflare.siteAddress("spa-shop");
+  const local = base.db.local;
   console.log(
     [
-      `platform service listening on ${base}`,
+      `platform service listening on ${url}`,
       `  Cloudflare: ${cloudflare.description}`,
       `  Pulumi: ${cli.binDir}/pulumi, backend ${config.backendUrl}, project ${config.projectName}, ${config.maxConcurrentDeploys} deploys at once`,
       `  Postgres: ${local ? local.description : "DATABASE_URL"}; replica ${replicaId}`,
       `  data: ${config.dataDir}`,
       "",
       "Upload a tenant's site and watch it deploy:",
-      `  tar czf - -C ${shellQuote(example)} . | curl -sS -T -${auth} '${base}/tenants/spa-shop/site?notFoundHandling=single-page-application&follow=1'`,
+      `  tar czf - -C ${shellQuote(example)} . | curl -sS -T -${auth} '${url}/tenants/spa-shop/site?notFoundHandling=single-page-application&follow=1'`,
       ...(spa ? [`then open ${spa.url}${spa.fallbackUrl ? `  (or ${spa.fallbackUrl})` : ""}`] : []),
-      `State: curl${auth} ${base}/tenants/spa-shop   Delete: curl -X DELETE${auth} '${base}/tenants/spa-shop?follow=1'`,
+      `State: curl${auth} ${url}/tenants/spa-shop   Delete: curl -X DELETE${auth} '${url}/tenants/spa-shop?follow=1'`,
       "",
     ].join("\n"),
   );
+}
 
+/** What a stop closes, in the order it closes them. */
+interface Running {
+  app: FastifyInstance;
+  replica: Replica;
+  feed: EventFeed;
+  cacheFilled: Promise<unknown>;
+  leasePool: pg.Pool;
+  cloudflareClient: CloudflareClient;
+}
+
+/**
+ * SIGINT/SIGTERM: stop taking requests and jobs, wait (bounded) for running ones, close everything, exit 0.
+ * A second signal exits at once.
+ */
+function handleSignals(base: Foundation, running: Running): void {
+  const { log } = base;
   let stopping = false;
   const stop = async (signal: string): Promise<void> => {
     if (stopping) {
@@ -182,18 +274,43 @@ async function main(): Promise<void> {
     stopping = true;
     log(`${signal}: no new requests; waiting up to ${STOP_GRACE_MS / 1000} s for running jobs`);
     // Event streams of running deploys keep their connections until the deploy ends: wait for both, bounded.
-    await Promise.race([Promise.all([app.close(), replica.stop()]), new Promise((resolve) => setTimeout(resolve, STOP_GRACE_MS).unref())]);
-    await feed.close();
-    await cacheFilled;
-    await pool.end().catch(() => {});
-    await leasePool.end().catch(() => {});
-    await local?.stop();
-    await cloudflareClient.close();
-    await cloudflare.close();
+    await Promise.race([Promise.all([running.app.close(), running.replica.stop()]), new Promise((resolve) => setTimeout(resolve, STOP_GRACE_MS).unref())]);
+    await running.feed.close();
+    await running.cacheFilled;
+    await base.db.pool.end().catch(() => {});
+    await running.leasePool.end().catch(() => {});
+    await base.db.local?.stop();
+    await running.cloudflareClient.close();
+    await base.cloudflare.close();
     process.exit(0);
   };
   process.on("SIGINT", () => void stop("SIGINT"));
   process.on("SIGTERM", () => void stop("SIGTERM"));
+}
+
+async function main(): Promise<void> {
+  const config = parseConfig(process.env, serviceDir);
+  // The inline program runs here and stores the site folder relative to this process's cwd; the engine starts
+  // the provider in the project's `main` and resolves it from there. Same folder for both, and one from which
+  // @pulumi/pulumi and pulumi-wfp-assets resolve: the service's own. (Config paths are absolute by now.)
+  process.chdir(serviceDir);
+  await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  const bootLog: Log = (line) => void process.stderr.write(timestamped(line));
+
+  const db = await openDatabase(config, bootLog);
+  const secrets = await loadSharedSecrets(config, db.pool);
+  const base = await connectOutside(config, db, secrets);
+
+  const compileCache = path.join(config.dataDir, "node-compile-cache");
+  // In the background: a deploy that starts before it is filled compiles as it always did.
+  const cacheFilled = fillCompileCache(serviceDir, compileCache, base.log);
+
+  const parts = await buildJobParts(base, compileCache);
+  const { replica, leasePool } = await startReplica(base, parts);
+  const { service, cloudflareClient } = tenantService(base, parts);
+  const { app, url } = await startHttp(base, service);
+  printWelcome(base, parts.replicaId, url);
+  handleSignals(base, { app, replica, feed: parts.feed, cacheFilled, leasePool, cloudflareClient });
 }
 
 main().catch((error: unknown) => {
