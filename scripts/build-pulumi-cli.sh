@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Builds the Pulumi CLI (pinned to the @pulumi/pulumi version in package.json), this project's Node.js and Go
-# language hosts and Pulumi's YAML language host (github.com/pulumi/pulumi-yaml, pinned below) from Go modules into a
-# cache outside the repository, and puts the dynamic-provider shim beside them. It also fetches what a Go program
-# needs (the Go SDK at the pinned version and its module graph) into the cache's module cache and compiles it once,
-# so Go programs then build offline and quickly (see go_program below). Idempotent: it rebuilds only when a stamp
-# over the inputs changes.
+# language hosts, its Python host (SDK generation only) and Pulumi's YAML language host (github.com/pulumi/pulumi-yaml,
+# pinned below) from Go modules into a cache outside the repository, and puts the dynamic-provider shim beside them.
+# It also fetches what a Go program needs (the Go SDK at the pinned version and its module graph) into the cache's
+# module cache and compiles it once, so Go programs then build offline and quickly (see go_program below).
+# Idempotent: it rebuilds only when a stamp over the inputs changes.
 #
 #   bash scripts/build-pulumi-cli.sh        # progress on stderr, the bin dir on stdout
 #
@@ -69,7 +69,8 @@ bin_dir="$install_dir/bin"
 is_current() {
   [[ -f "$install_dir/stamp" && "$(cat "$install_dir/stamp")" == "$stamp" ]] &&
     [[ -x "$bin_dir/pulumi" && -x "$bin_dir/pulumi-language-nodejs" && -x "$bin_dir/pulumi-resource-pulumi-nodejs" ]] &&
-    [[ -x "$bin_dir/pulumi-language-yaml" && -x "$bin_dir/pulumi-language-go" && -f "$install_dir/go-program/go.sum" ]]
+    [[ -x "$bin_dir/pulumi-language-yaml" && -x "$bin_dir/pulumi-language-go" && -x "$bin_dir/pulumi-language-python" ]] &&
+    [[ -f "$install_dir/go-program/go.sum" ]]
 }
 
 if is_current; then
@@ -145,6 +146,8 @@ go_build -o "$build_dir/bin/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
 cli_seconds=$((SECONDS - started))
 go_build -o "$build_dir/bin/pulumi-language-nodejs" ./language-nodejs
 go_build -o "$build_dir/bin/pulumi-language-go" ./language-go
+# Generates Python SDKs only (`pulumi package gen-sdk --language python`); it refuses to run Python programs.
+go_build -o "$build_dir/bin/pulumi-language-python" ./language-python
 host_seconds=$((SECONDS - started - cli_seconds))
 # `go install module@version` builds with that module's own go.mod, outside tools/pulumi-cli (see PULUMI_YAML_VERSION).
 cd "$build_dir"
