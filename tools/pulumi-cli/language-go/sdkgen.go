@@ -15,6 +15,8 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/version"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
+
+	"pulumi-wfp-assets/tools/pulumi-cli/internal/hostkit"
 )
 
 // generatePackage writes a Go SDK for the package schema into dir (what `pulumi package add` and `pulumi package
@@ -50,14 +52,8 @@ func generatePackage(req *pulumirpc.GeneratePackageRequest) (*pulumirpc.Generate
 			return nil, err
 		}
 	}
-	for name, data := range files {
-		target := filepath.Join(req.GetDirectory(), filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
-			return nil, fmt.Errorf("creating %s: %w", filepath.Dir(target), err)
-		}
-		if err := os.WriteFile(target, data, 0o644); err != nil {
-			return nil, fmt.Errorf("writing %s: %w", target, err)
-		}
+	if err := hostkit.WriteFiles(req.GetDirectory(), files); err != nil {
+		return nil, err
 	}
 	return response, nil
 }

@@ -3,14 +3,14 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 
 	codegen "github.com/pulumi/pulumi/pkg/v3/codegen/python"
 	"github.com/pulumi/pulumi/pkg/v3/codegen/schema"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 	codegenrpc "github.com/pulumi/pulumi/sdk/v3/proto/go/codegen"
+
+	"pulumi-wfp-assets/tools/pulumi-cli/internal/hostkit"
 )
 
 // generatePackage writes a Python SDK for the package schema into the request's directory with pkg/v3's Python
@@ -31,14 +31,8 @@ func generatePackage(req *pulumirpc.GeneratePackageRequest) (*pulumirpc.Generate
 	if files == nil {
 		return response, nil // the schema has errors; the CLI prints the diagnostics
 	}
-	for name, data := range files {
-		target := filepath.Join(req.GetDirectory(), filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
-			return nil, fmt.Errorf("creating %s: %w", filepath.Dir(target), err)
-		}
-		if err := os.WriteFile(target, data, 0o644); err != nil {
-			return nil, fmt.Errorf("writing %s: %w", target, err)
-		}
+	if err := hostkit.WriteFiles(req.GetDirectory(), files); err != nil {
+		return nil, err
 	}
 	return response, nil
 }
