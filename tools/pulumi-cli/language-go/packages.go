@@ -36,7 +36,7 @@ func listModules(ctx context.Context, goBin, moduleDir string, paths []string) (
 	// requirements may be in the module cache) is reported in its Error field instead of failing the whole list.
 	args := append([]string{"list", "-m", "-e", "-json"}, paths...)
 	// GOWORK=off: only this module's requirements, not those of a workspace around it.
-	status, err := runCommand(ctx, goBin, args, moduleDir, append(os.Environ(), "GOWORK=off"), &stdout, &stderr)
+	status, err := hostkit.RunCommand(ctx, goBin, args, moduleDir, append(os.Environ(), "GOWORK=off"), &stdout, &stderr)
 	if err == nil && status != 0 {
 		err = fmt.Errorf("`go list -m -e -json` in %s failed: %s", moduleDir, strings.TrimSpace(stderr.String()))
 	}

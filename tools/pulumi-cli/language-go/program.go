@@ -10,16 +10,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"syscall"
-	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
-)
 
-// interruptGrace is how long a cancelled program or go command gets between SIGINT and SIGKILL; the engine gives
-// plugins the same 5 s before killing them (Plugin.Kill in sdk/go/common/resource/plugin/plugin.go).
-const interruptGrace = 5 * time.Second
+	"pulumi-wfp-assets/tools/pulumi-cli/internal/hostkit"
+)
 
 // exitStatusLoggedError is the exit status of a Go program whose error the SDK already reported to the engine
 // (pulumi.Run exits with it; sdk/go/common/constant): the engine then stops without printing another error.
@@ -87,29 +83,6 @@ func runOutcome(status int) *pulumirpc.RunResponse {
 	}
 }
 
-// runCommand runs cmd with its output wired to stdout/stderr; a cancelled ctx interrupts it (SIGINT, then SIGKILL
-// after interruptGrace). It returns the exit status; err is only set when the command could not run to an exit.
-func runCommand(ctx context.Context, name string, args []string, dir string, env []string, stdout, stderr io.Writer) (int, error) {
-	cmd := exec.CommandContext(ctx, name, args...)
-	cmd.Dir = dir
-	cmd.Env = env
-	cmd.Stdout, cmd.Stderr = stdout, stderr
-	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGINT) }
-	cmd.WaitDelay = interruptGrace
-	err := cmd.Run()
-	var exitErr *exec.ExitError
-	switch {
-	case err == nil:
-		return 0, nil
-	case errors.As(err, &exitErr) && exitErr.ExitCode() >= 0:
-		return exitErr.ExitCode(), nil
-	case errors.As(err, &exitErr):
-		return 0, fmt.Errorf("%s was stopped by a signal (%v)", filepath.Base(name), exitErr.ProcessState)
-	default:
-		return 0, fmt.Errorf("could not run %s: %w", name, err)
-	}
-}
-
 // buildProgram compiles the main package in programDir into target, or into a temporary executable when target is
 // empty (the caller removes it), with the build output shown to the user. The go command's build cache makes every
 // build after the first one quick; with a kept target it also skips the link when nothing changed.
@@ -130,7 +103,7 @@ func buildProgram(ctx context.Context, goBin, programDir, target string, stdout,
 		return "", fmt.Errorf("creating the folder of buildTarget %s: %w", target, err)
 	}
 	args := []string{"build", "-buildvcs=false", "-trimpath", "-ldflags", "-w -s", "-o", target, "."}
-	status, err := runCommand(ctx, goBin, args, programDir, os.Environ(), stdout, stderr)
+	status, err := hostkit.RunCommand(ctx, goBin, args, programDir, os.Environ(), stdout, stderr)
 	if err == nil && status != 0 {
 		err = fmt.Errorf("`go build` in %s failed with exit status %d; its output is above", programDir, status)
 	}

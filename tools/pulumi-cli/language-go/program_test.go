@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
+
+	"pulumi-wfp-assets/tools/pulumi-cli/internal/hostkit"
 )
 
 func envMap(env []string) map[string]string {
@@ -102,11 +104,11 @@ func TestBuildProgramBuildsAndRunsTheMainPackage(t *testing.T) {
 	}
 	defer os.Remove(program)
 	env, _ := programEnv(nil, &pulumirpc.RunRequest{Stack: "dev"}, "")
-	status, err := runCommand(context.Background(), program, nil, dir, env, io.Discard, io.Discard)
+	status, err := hostkit.RunCommand(context.Background(), program, nil, dir, env, io.Discard, io.Discard)
 	if err != nil || status != 32 {
 		t.Errorf("status %d, err %v; want 32 (the program saw PULUMI_STACK)", status, err)
 	}
-	status, _ = runCommand(context.Background(), program, nil, dir, nil, io.Discard, io.Discard)
+	status, _ = hostkit.RunCommand(context.Background(), program, nil, dir, nil, io.Discard, io.Discard)
 	if status != 3 {
 		t.Errorf("status %d without PULUMI_STACK, want 3", status)
 	}

@@ -109,7 +109,7 @@ func (h *goLanguageHost) Run(ctx context.Context, req *pulumirpc.RunRequest) (*p
 		pwd = dir
 	}
 	hostkit.Debugf("Run: %s (cwd %s)", program, pwd)
-	status, err := runCommand(ctx, program, nil, pwd, env, os.Stdout, os.Stderr)
+	status, err := hostkit.RunCommand(ctx, program, nil, pwd, env, os.Stdout, os.Stderr)
 	if err != nil {
 		return &pulumirpc.RunResponse{Error: err.Error()}, nil
 	}
@@ -147,7 +147,7 @@ func (h *goLanguageHost) InstallDependencies(
 	}
 	moduleDir := filepath.Dir(goMod)
 	fmt.Fprintf(stdout, "Installing dependencies...\n\nRunning `go mod tidy` in %s\n", moduleDir)
-	status, err := runCommand(ctx, goBin, []string{"mod", "tidy"}, moduleDir, os.Environ(), stdout, stderr)
+	status, err := hostkit.RunCommand(ctx, goBin, []string{"mod", "tidy"}, moduleDir, os.Environ(), stdout, stderr)
 	if err == nil && status != 0 {
 		err = fmt.Errorf("`go mod tidy` in %s failed with exit status %d; its output is above, fix what it reports "+
 			"and run `pulumi install` again", moduleDir, status)

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+
+	"pulumi-wfp-assets/tools/pulumi-cli/internal/hostkit"
 )
 
 // installError reports a package manager run that did not succeed, with the command and where it ran, so
@@ -69,7 +71,7 @@ func planInstall(programDir string, opts runtimeOptions) (installPlan, error) {
 }
 
 // installDependencies runs the project's package manager for the program in programDir, streaming its
-// output to stdout/stderr. A cancelled ctx interrupts it (SIGINT, then SIGKILL after interruptGrace).
+// output to stdout/stderr. A cancelled ctx interrupts it (SIGINT, then SIGKILL after hostkit.InterruptGrace).
 func installDependencies(ctx context.Context, programDir string, opts runtimeOptions, stdout, stderr io.Writer) error {
 	plan, err := planInstall(programDir, opts)
 	if err != nil {
@@ -86,7 +88,7 @@ func installDependencies(ctx context.Context, programDir string, opts runtimeOpt
 	cmd.Dir = plan.Dir
 	cmd.Stdout, cmd.Stderr = stdout, stderr
 	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGINT) }
-	cmd.WaitDelay = interruptGrace
+	cmd.WaitDelay = hostkit.InterruptGrace
 	if err := cmd.Run(); err != nil {
 		if ctx.Err() != nil {
 			return fmt.Errorf("`%s` in %s was interrupted: %w", plan.command(), plan.Dir, context.Cause(ctx))

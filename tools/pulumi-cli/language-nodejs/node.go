@@ -8,13 +8,9 @@ import (
 	"os"
 	"os/exec"
 	"strings"
-	"syscall"
-	"time"
-)
 
-// interruptGrace is how long a cancelled node program gets between SIGINT and SIGKILL; the engine gives
-// plugins the same 5 s before killing them (Plugin.Kill in sdk/go/common/resource/plugin/plugin.go).
-const interruptGrace = 5 * time.Second
+	"pulumi-wfp-assets/tools/pulumi-cli/internal/hostkit"
+)
 
 // findNode returns the `node` the engine's PATH points at; scripts/pulumi.mjs puts the project's Node first.
 func findNode() (string, error) {
@@ -58,23 +54,5 @@ func resolveModule(ctx context.Context, node, dir, specifier string) (string, er
 // output. A cancelled ctx (engine shutdown or signal) interrupts node first so it can flush, then kills it.
 // It returns node's exit code; err is only set when node could not run at all.
 func runNode(ctx context.Context, node string, launch programLaunch) (int, error) {
-	cmd := exec.CommandContext(ctx, node, launch.Args...)
-	cmd.Dir = launch.Dir
-	cmd.Env = append(os.Environ(), launch.Env...)
-	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
-	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGINT) }
-	cmd.WaitDelay = interruptGrace
-
-	err := cmd.Run()
-	var exitErr *exec.ExitError
-	switch {
-	case err == nil:
-		return 0, nil
-	case errors.As(err, &exitErr) && exitErr.ExitCode() >= 0:
-		return exitErr.ExitCode(), nil
-	case errors.As(err, &exitErr):
-		return 0, fmt.Errorf("node was stopped by a signal (%v)", exitErr.ProcessState)
-	default:
-		return 0, fmt.Errorf("could not run %s: %w", node, err)
-	}
+	return hostkit.RunCommand(ctx, node, launch.Args, launch.Dir, append(os.Environ(), launch.Env...), os.Stdout, os.Stderr)
 }

@@ -9,6 +9,8 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
+
+	"pulumi-wfp-assets/tools/pulumi-cli/internal/hostkit"
 )
 
 // pluginLaunch is one `node` invocation of @pulumi/pulumi's cmd/run-plugin for a RunPluginRequest.
@@ -82,7 +84,7 @@ func (h *nodeLanguageHost) RunPlugin(req *pulumirpc.RunPluginRequest, server pul
 	cmd.Env = launch.Env
 	cmd.Stdout, cmd.Stderr = stdout, stderr
 	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGINT) }
-	cmd.WaitDelay = interruptGrace
+	cmd.WaitDelay = hostkit.InterruptGrace
 	if err := cmd.Run(); err != nil {
 		var exitErr *exec.ExitError
 		if errors.As(err, &exitErr) {
