@@ -67,4 +67,27 @@ describe("parseConfig", () => {
     expect(config.http).toMatchObject({ idleTimeoutMs: 7000, requestTimeoutMs: 60_000, uploads: { total: 3 }, streams: { total: 50 } });
     expect(() => parseConfig({ PLATFORM_UPLOAD_TIMEOUT_SECONDS: "5" }, SERVICE_DIR)).toThrow(/PLATFORM_UPLOAD_TIMEOUT_SECONDS must be at least 10/);
   });
+
+  it("keeps the Pulumi state in DATABASE_URL's database (the CLI's Postgres backend), unless PULUMI_BACKEND_URL says otherwise", () => {
+    const db = "postgres://svc:p%40ss@db.internal:5433/platform";
+    expect(parseConfig({ DATABASE_URL: db }, SERVICE_DIR).backendUrl).toBe("postgres://svc:p%40ss@db.internal:5433/platform?sslmode=disable&table=pulumi_state");
+    // The CLI knows the scheme postgres:// only; TLS settings lib/pq knows are kept, and PGSSLMODE is left to decide.
+    expect(parseConfig({ DATABASE_URL: "postgresql://svc@db.internal/platform?sslmode=verify-full&application_name=platform" }, SERVICE_DIR).backendUrl).toBe(
+      "postgres://svc@db.internal/platform?sslmode=verify-full&application_name=platform&table=pulumi_state",
+    );
+    expect(parseConfig({ DATABASE_URL: db, PGSSLMODE: "require" }, SERVICE_DIR).backendUrl).toBe(`${db}?table=pulumi_state`);
+    expect(parseConfig({ DATABASE_URL: db, PULUMI_BACKEND_URL: "s3://state-bucket/tenants" }, SERVICE_DIR).backendUrl).toBe("s3://state-bucket/tenants");
+    expect(parseConfig({ DATABASE_URL: db, PULUMI_BACKEND_URL: "file:///srv/state" }, SERVICE_DIR).backendUrl).toBe("file:///srv/state");
+  });
+
+  it("names what the Pulumi CLI could not use in a database or backend URL, and the fix", () => {
+    const db = "postgres://svc:secret@db.internal/platform";
+    expect(() => parseConfig({ DATABASE_URL: `${db}?ssl=true` }, SERVICE_DIR)).toThrow(/DATABASE_URL has `ssl=`.*Use sslmode=require.*PULUMI_BACKEND_URL/s);
+    expect(() => parseConfig({ DATABASE_URL: `${db}?sslmode=no-verify` }, SERVICE_DIR)).toThrow(/sslmode=no-verify, which the Pulumi CLI \(lib\/pq\) does not know/);
+    expect(() => parseConfig({ DATABASE_URL: `${db}?table=state` }, SERVICE_DIR)).toThrow(/`table` parameter/);
+    // An explicit backend makes DATABASE_URL's node-postgres-only settings the service's business alone.
+    expect(parseConfig({ DATABASE_URL: `${db}?ssl=true`, PULUMI_BACKEND_URL: "file:///srv/state" }, SERVICE_DIR).backendUrl).toBe("file:///srv/state");
+    expect(() => parseConfig({ PULUMI_BACKEND_URL: "postgresql://svc@db/platform" }, SERVICE_DIR)).toThrow(/PULUMI_BACKEND_URL must start with postgres:\/\//);
+    expect(() => parseConfig({ PULUMI_BACKEND_URL: "/srv/state" }, SERVICE_DIR)).toThrow(/PULUMI_BACKEND_URL must be a Pulumi backend URL: file:\/\/\/path/);
+  });
 });

@@ -5,6 +5,7 @@
 import path from "node:path";
 import { z } from "zod";
 import { DEFAULT_HTTP_LIMITS, type HttpLimits } from "./http/limits.ts";
+import { BackendUrlError, backendUrlProblem, postgresBackendUrl } from "./pulumi-backend.ts";
 import { accountIdSchema, assetLimits, namespaceNameSchema } from "./wfp.ts";
 
 const MiB = 1024 * 1024;
@@ -29,7 +30,10 @@ export interface ServiceConfig {
   accountId: string;
   namespace: string;
   cloudflare: CloudflareTarget;
-  /** Pulumi backend; a file backend in the data directory unless PULUMI_BACKEND_URL says otherwise. */
+  /**
+   * Pulumi backend: PULUMI_BACKEND_URL; else with DATABASE_URL the CLI's Postgres backend in that database; else a
+   * file backend in the data directory (pulumi-backend.ts).
+   */
   backendUrl: string;
   /** From PULUMI_CONFIG_PASSPHRASE, or undefined: then one is generated into the data directory. */
   passphrase: string | undefined;
@@ -107,7 +111,15 @@ const envSchema = z.object({
   CLOUDFLARE_API_TOKEN: optionalText,
   CLOUDFLARE_API_KEY: optionalText,
   CLOUDFLARE_EMAIL: optionalText,
-  PULUMI_BACKEND_URL: optionalText,
+  PULUMI_BACKEND_URL: optionalText.pipe(
+    z
+      .string()
+      .superRefine((value, context) => {
+        const problem = backendUrlProblem(value);
+        if (problem !== undefined) context.addIssue({ code: "custom", message: problem });
+      })
+      .optional(),
+  ),
   PULUMI_CONFIG_PASSPHRASE: optionalText,
 });
 
@@ -153,6 +165,15 @@ export function parseConfig(env: Record<string, string | undefined>, serviceDir:
     cloudflare = { kind: "api", baseUrl: baseUrl.replace(/\/+$/, "") };
     accountId = v.CLOUDFLARE_ACCOUNT_ID;
   }
+  let backendUrl = v.PULUMI_BACKEND_URL ?? `file://${path.join(dataDir, "state")}`;
+  if (v.PULUMI_BACKEND_URL === undefined && v.DATABASE_URL !== undefined) {
+    try {
+      backendUrl = postgresBackendUrl(v.DATABASE_URL, env);
+    } catch (error) {
+      if (error instanceof BackendUrlError) throw new ConfigError(error.message);
+      throw error;
+    }
+  }
   return {
     host: v.PLATFORM_HOST,
     port: v.PLATFORM_PORT,
@@ -160,7 +181,7 @@ export function parseConfig(env: Record<string, string | undefined>, serviceDir:
     accountId,
     namespace: v.PLATFORM_NAMESPACE,
     cloudflare,
-    backendUrl: v.PULUMI_BACKEND_URL ?? `file://${path.join(dataDir, "state")}`,
+    backendUrl,
     passphrase: v.PULUMI_CONFIG_PASSPHRASE,
     pulumiRoot: v.PLATFORM_PULUMI_ROOT === undefined ? undefined : path.resolve(v.PLATFORM_PULUMI_ROOT),
     projectName: v.PLATFORM_PROJECT,

@@ -22,6 +22,8 @@ import { openPool } from "./db/pool.ts";
 import { migrate, sharedSecret } from "./db/schema.ts";
 import { buildApp } from "./http/app.ts";
 import { findPulumiCli, type PulumiCli } from "./pulumi-cli.ts";
+import { canFence, killPulumiRuns, RUN_OWNER_VARIABLE } from "./pulumi-runs.ts";
+import { describeBackend } from "./pulumi-backend.ts";
 import { redactor, type Redactor } from "./redact.ts";
 import { loadOrCreateSecret } from "./secret-file.ts";
 import { TenantStacks } from "./stacks.ts";
@@ -113,10 +115,23 @@ async function loadSharedSecrets(config: ServiceConfig, pool: pg.Pool): Promise<
 
 /** Finds the Pulumi CLI, connects Cloudflare (or starts the emulator), and makes the log that hides every secret. */
 async function connectOutside(config: ServiceConfig, db: Database, secrets: SharedSecrets): Promise<Foundation> {
-  const cli = await findPulumiCli(config.pulumiRoot, repoRoot);
+  const cli = await findPulumiCli(config.pulumiRoot, repoRoot, path.join(config.dataDir, "pulumi-session"));
   const cloudflare = await connectCloudflare(config, process.env);
   const env = process.env;
-  const redact = redactor([...cloudflare.secrets, secrets.saltSecret, secrets.passphrase, config.apiToken, env.CLOUDFLARE_API_TOKEN, env.CLOUDFLARE_API_KEY, db.databaseUrl]);
+  // The database's password also appears in the Pulumi backend URL (and the CLI's messages about it), spelled otherwise.
+  const password = new URL(db.databaseUrl).password;
+  const redact = redactor([
+    ...cloudflare.secrets,
+    secrets.saltSecret,
+    secrets.passphrase,
+    config.apiToken,
+    env.CLOUDFLARE_API_TOKEN,
+    env.CLOUDFLARE_API_KEY,
+    db.databaseUrl,
+    config.backendUrl.startsWith("postgres://") ? config.backendUrl : undefined,
+    password,
+    decodeURIComponent(password),
+  ]);
   const log: Log = (line) => {
     process.stderr.write(timestamped(redact(line)));
   };
@@ -124,7 +139,7 @@ async function connectOutside(config: ServiceConfig, db: Database, secrets: Shar
 }
 
 /** The tenant stacks' Pulumi runs: this service's CLI, backend and provider, with the Cloudflare credentials. */
-function tenantStacks(base: Foundation, compileCache: string): TenantStacks {
+function tenantStacks(base: Foundation, compileCache: string, replicaId: string): TenantStacks {
   const { config, cli } = base;
   return new TenantStacks({
     pulumiCommand: cli.command,
@@ -136,6 +151,8 @@ function tenantStacks(base: Foundation, compileCache: string): TenantStacks {
       PULUMI_CONFIG_PASSPHRASE: base.secrets.passphrase,
       PULUMI_SKIP_UPDATE_CHECK: "true",
       PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+      // Marks the run and every plugin it starts as this replica's: the fence kills exactly these (pulumi-runs.ts).
+      [RUN_OWNER_VARIABLE]: replicaId,
       // The engine starts the provider with the `node` it finds first: the one running this service.
       PATH: [cli.binDir, path.dirname(process.execPath), path.join(repoRoot, "node_modules", ".bin"), process.env.PATH ?? ""].join(path.delimiter),
       // The provider processes read the compiled modules from here (compile-cache.ts).
@@ -155,7 +172,7 @@ async function buildJobParts(base: Foundation, compileCache: string): Promise<Jo
   const replicaId = newReplicaId();
   const folders = new TenantFolders(config.dataDir, replicaId);
   await folders.init(await Replica.alive(pool, config.leaseMs));
-  const stacks = tenantStacks(base, compileCache);
+  const stacks = tenantStacks(base, compileCache, replicaId);
   const records = new DeploymentRecords(pool, redact);
   const feed = new EventFeed(databaseUrl, records, log);
   await feed.start();
@@ -176,9 +193,24 @@ async function buildJobParts(base: Foundation, compileCache: string): Promise<Jo
   return { replicaId, folders, records, feed, operations, limits };
 }
 
-/** Starts taking jobs, on a lease kept over connections of its own; a lost lease ends the process. */
+/**
+ * Kills this replica's Pulumi runs whole (pulumi-runs.ts). At every exit of the process — a lost lease, a
+ * second signal, a stop whose grace ran out, an uncaught error — so no run of it outlives it; after a graceful
+ * stop nothing is running any more and it finds nothing.
+ */
+function fencePulumiRuns(replicaId: string, log: Log, reason: string): void {
+  const killed = killPulumiRuns(replicaId);
+  if (killed.length > 0) log(`${reason}: killed this replica's Pulumi runs (${killed.length} processes: ${killed.join(", ")})`);
+}
+
+/**
+ * Starts taking jobs, on a lease kept over connections of its own. A lost lease kills this replica's Pulumi
+ * runs, then ends the process: nothing of it touches Cloudflare or a stack once its jobs belong to others.
+ */
 async function startReplica(base: Foundation, parts: JobParts): Promise<{ replica: Replica; leasePool: pg.Pool }> {
   const { config, log } = base;
+  process.on("exit", (code) => fencePulumiRuns(parts.replicaId, log, `exit ${code}`));
+  if (!canFence()) log(`Pulumi runs cannot be fenced on ${process.platform} (no /proc): a replica that loses its lease exits, but its running CLI does not`);
   const leasePool = openPool(base.db.databaseUrl, { max: 2, log });
   const replica = new Replica({
     pool: base.db.pool,
@@ -188,7 +220,10 @@ async function startReplica(base: Foundation, parts: JobParts): Promise<{ replic
     leaseMs: config.leaseMs,
     runJob: (kind, payload) => parts.operations.run(kind, payload),
     log,
-    onLeaseLost: () => process.exit(3),
+    onLeaseLost: () => {
+      fencePulumiRuns(parts.replicaId, log, "lease lost");
+      process.exit(3);
+    },
   });
   await replica.start();
   return { replica, leasePool };
@@ -236,7 +271,7 @@ function printWelcome(base: Foundation, replicaId: string, url: string): void {
     [
       `platform service listening on ${url}`,
       `  Cloudflare: ${cloudflare.description}`,
-      `  Pulumi: ${cli.binDir}/pulumi, backend ${config.backendUrl}, project ${config.projectName}, ${config.maxConcurrentDeploys} deploys at once`,
+      `  Pulumi: ${cli.binDir}/pulumi, backend ${describeBackend(config.backendUrl)}, project ${config.projectName}, ${config.maxConcurrentDeploys} deploys at once`,
       `  Postgres: ${local ? local.description : "DATABASE_URL"}; replica ${replicaId}`,
       `  data: ${config.dataDir}`,
       "",
