@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import * as serializedProvider from "../provider/shell.js";
+import { serializableProvider } from "../provider/provider-reference.js";
 import { suspendStackTraces } from "../host/stack-traces.js";
 import { OUTPUT_ONLY_PROPERTIES, PASSED_THROUGH_INPUTS } from "../rules/index.js";
 import { prepareAssetConfig, prepareAssets, prepareWorker } from "./prepare.js";
@@ -37,7 +37,8 @@ export class UserWorkerAssets extends pulumi.dynamic.Resource {
     // The SDK's per-output stack stamps cost ~10 ms of program CPU per resource (src/host/stack-traces.ts).
     const restoreStackTraces = suspendStackTraces();
     try {
-      super(serializedProvider, name, inputs, opts, "wfp", "UserWorkerAssets");
+      // The shell, or where the package is linked a copy Pulumi stores as the same small module reference.
+      super(serializableProvider(), name, inputs, opts, "wfp", "UserWorkerAssets");
     } finally {
       restoreStackTraces();
     }
