@@ -5,11 +5,12 @@
  * dependency), where Node loads it from a real path outside any node_modules folder and Pulumi would otherwise store
  * the shell's functions by value (2.9 KB, twice per resource).
  *
- * How (§11.2): Pulumi names a module by the first `require.cache` entry whose exports are the object, and stores a
- * reference only if that entry's path runs through a node_modules folder. So for a linked package this module adds
- * one entry — at the path where the program's node_modules holds the link — whose exports are a frozen copy of the
- * shell's functions (a separate object, so the shell's own entry, found first, does not name it). Node documents
- * adding entries to `require.cache`; Node's own loading never looks the entry up (it keys modules by real path).
+ * How (docs/pulumi-dynamic-providers.md §11.2): Pulumi names a module by the first `require.cache` entry whose
+ * exports are the object, and stores a reference only if that entry's path runs through a node_modules folder. So for
+ * a linked package this module adds one entry — at the path where the program's node_modules holds the link — whose
+ * exports are a frozen copy of the shell's functions (a separate object, so the shell's own entry, found first, does
+ * not name it). Node documents adding entries to `require.cache`; its own loading never looks this one up (it keys
+ * modules by real path).
  *
  * The entry is added only if Pulumi's serializer, asked with the tail it will compute, answers with the provider's
  * public specifier, and that specifier, resolved from the program's folder, is this very shell: the provider host
@@ -23,9 +24,9 @@ import * as shell from "./shell.js";
 import { aliasCandidates, runsThroughNodeModules, type AliasCandidate } from "./provider-alias.js";
 
 /** The package's name and the public subpath of the shell (package.json "exports"); the shell's code uses the same. */
-export const PACKAGE_NAME = "pulumi-wfp-assets";
+const PACKAGE_NAME = "pulumi-wfp-assets";
 const PROVIDER_SUBPATH = "provider";
-export const PROVIDER_SPECIFIER = `${PACKAGE_NAME}/${PROVIDER_SUBPATH}`;
+const PROVIDER_SPECIFIER = `${PACKAGE_NAME}/${PROVIDER_SUBPATH}`;
 
 type Provider = typeof shell;
 
@@ -68,7 +69,7 @@ function providerFor(cwd: string): Provider {
   return registerAlias(alias.cacheKey);
 }
 
-/** The folder the program's `require("pulumi-wfp-assets")` goes through (a link in some node_modules), if it is this package. */
+/** The folder the program's `require("pulumi-wfp-assets")` goes through (a link in a node_modules), if it is this copy. */
 function linkedPackageDir(cwd: string, packageRoot: string): string | undefined {
   const programRequire = createRequire(path.join(cwd, "noop.js"));
   for (const dir of programRequire.resolve.paths(PACKAGE_NAME) ?? []) {

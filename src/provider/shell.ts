@@ -2,13 +2,14 @@
  * The dynamic provider as Pulumi serializes it into state (`__provider`, stored with every resource's inputs AND
  * outputs, so its size is paid twice per tenant).
  *
- * This module itself is the provider: `UserWorkerAssets` passes its exports object. In an installed package Pulumi's
- * closure serializer then stores just `require("pulumi-wfp-assets/provider")` (a module reference it resolves through
- * the package's "exports" map) instead of the functions' text. Where the package is linked from outside a
- * node_modules folder (this repository's own demo and tests), the functions are serialized by value; each then loads
- * the engine by *package name* at run time, so the text holds no library code, client, credential or path. Either way
- * the engine that runs is the one installed next to the program. No function here may reference this module's
- * `exports` or other module-level bindings: the serializer would capture them.
+ * This module is the provider: `UserWorkerAssets` passes its exports object, or, where the package is linked (npm
+ * workspaces, `npm link`, a `file:` dependency), a frozen copy of it registered at the link's path
+ * (src/provider/provider-reference.ts). Pulumi's closure serializer then stores just
+ * `require("pulumi-wfp-assets/provider")` instead of the functions' text (docs/pulumi-dynamic-providers.md §11). Where
+ * neither works, the functions are serialized by value; state written that way before stays in use until a
+ * resource's next update, so each function loads the engine by *package name* at run time: the text holds no library
+ * code, client, credential or path, and the engine that runs is the one installed next to the program. No function
+ * here may reference this module's `exports` or other module-level bindings: the serializer would capture them.
  */
 import type * as pulumi from "@pulumi/pulumi";
 
