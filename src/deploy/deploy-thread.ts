@@ -20,14 +20,14 @@
  */
 import type { ResourceLimits } from "node:worker_threads";
 import type { CloudflareClient } from "../cloudflare/client.js";
-import { releaseYoungGeneration } from "../host/young-generation.js";
+import { releaseHeapNow, releaseYoungGeneration } from "../host/young-generation.js";
 import { threadEntry, WorkerPool, WorkerThreadError } from "../worker-thread/index.js";
 import { budgetFacts, serveBudget, type BudgetService } from "./budget-bridge.js";
 import { DeployError, type DeployStep } from "./errors.js";
 import type { DeployEvent, ProgressListener } from "./progress.js";
 import { describeTarget } from "./script.js";
 import { DEPLOY_ERROR_TYPES } from "./thread-errors.js";
-import type { DeployRequest, DeployResult } from "./types.js";
+import { isHashedFolder, isKeptAssets, type DeployAssets, type DeployRequest, type DeployResult } from "./types.js";
 import { UploadConcurrency } from "./upload.js";
 import { validateDeployRequest } from "./validate.js";
 import { deployResultSchema, threadMessageSchema, type DeployJobInput } from "./worker-protocol.js";
@@ -100,7 +100,7 @@ export async function deployAssetsOffThread(client: CloudflareClient, request: D
   };
   // What this thread's heap grew to before (in the provider: Pulumi's decoding of the inputs) goes back before the
   // deploy thread's heap comes on top, not while it grows.
-  releaseYoungGeneration();
+  if (!releaseHeapNow(assetsChars(request.assets))) releaseYoungGeneration();
   let step: DeployStep = "session";
   let budget: BudgetService | undefined;
   const job = pool.run(input, {
@@ -120,6 +120,13 @@ export async function deployAssetsOffThread(client: CloudflareClient, request: D
   } finally {
     budget.release();
   }
+}
+
+/** About how many characters of file list a deploy carries (a manifest entry is ~64): what sizes the caller's heap. */
+export function assetsChars(assets: DeployAssets): number {
+  if (isKeptAssets(assets)) return 0;
+  if (isHashedFolder(assets)) return typeof assets.hashes === "string" ? assets.hashes.length : Object.keys(assets.hashes).length * 64;
+  return assets.files.length * 64;
 }
 
 /** The step a deploy is in after `event`. */

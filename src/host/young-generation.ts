@@ -16,7 +16,12 @@
  *
  * It runs only when it pays: the new space has grown past V8's starting size, and at most once in MIN_INTERVAL_MS, so
  * a fleet of small deploys does not pay a full GC each (one such GC of the provider's ~200 MiB heap blocks the thread
- * for a few hundred milliseconds). Only deployAssets(…, { offThread: true }) calls it (src/deploy/deploy-thread.ts).
+ * for a few hundred milliseconds). deployAssets(…, { offThread: true }) calls it (src/deploy/deploy-thread.ts).
+ *
+ * The same GC also runs around the provider's calls that carry a large manifest (releaseHeapNow,
+ * releaseHeapAfterAnswer; src/provider/engine.ts): the Pulumi shim's protobuf decoding and encoding of such a call
+ * grow the heap by several times the manifest's size, and without it each call stacked on the last (100,000 files:
+ * no-op preview 509 MiB; src/host/README.md says what was measured).
  */
 import { getHeapSpaceStatistics, setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
@@ -49,12 +54,54 @@ export function newSpaceBytes(): number {
   return getHeapSpaceStatistics().find((space) => space.space_name === "new_space")?.space_size ?? 0;
 }
 
+/** One memory-reducing full GC ("last-resort": V8's CollectAllAvailableGarbage); false where `gc` is unavailable. */
+function collectAllGarbage(): boolean {
+  const gc = loadGc();
+  if (!gc) return false;
+  gc({ type: "major", execution: "sync", flavor: "last-resort" });
+  return true;
+}
+
 /** Runs one memory-reducing GC if the young generation has grown and none ran recently; returns whether it ran. */
 export function releaseYoungGeneration(now: number = performance.now()): boolean {
   if (now - lastRun < MIN_INTERVAL_MS || newSpaceBytes() <= GROWN_NEW_SPACE_BYTES) return false;
-  const gc = loadGc();
-  if (!gc) return false;
+  if (!collectAllGarbage()) return false;
   lastRun = now;
-  gc({ type: "major", execution: "sync", flavor: "last-resort" });
   return true;
+}
+
+/**
+ * A provider call whose inputs carry at least this many characters (a manifest text of ~15,000 files) makes the
+ * Pulumi shim's protobuf decoding and encoding grow the heap by more than the call's own size (docs in README.md).
+ */
+export const LARGE_CALL_CHARS = 1024 * 1024;
+
+/**
+ * Before a provider method returns an answer that carries a large manifest (check's, which the shim then encodes with
+ * google-protobuf's writer: one JavaScript number per byte, ~20 bytes of heap per byte of text): one memory-reducing
+ * GC now, so that the encoding grows a heap that holds only what is live rather than the request's decoding garbage
+ * and a young generation already grown to its maximum. Returns whether it ran.
+ */
+export function releaseHeapNow(chars: number): boolean {
+  return chars >= LARGE_CALL_CHARS && collectAllGarbage();
+}
+
+let afterAnswer: Promise<boolean> | undefined;
+
+/**
+ * After a provider method that handled `chars` characters of input: one memory-reducing GC once the method's answer
+ * is encoded and handed to gRPC, so that the next call's decoding starts from a small heap instead of stacking on
+ * this one's. The Pulumi shim encodes the answer in the microtasks after our method returns, so a `setImmediate`
+ * runs after it (measured: src/host/README.md). Small calls (a fleet's tenants) never pay a full GC; several large
+ * ones answered in the same turn share one. Resolves to whether a GC ran.
+ */
+export function releaseHeapAfterAnswer(chars: number): Promise<boolean> {
+  if (chars < LARGE_CALL_CHARS) return Promise.resolve(false);
+  afterAnswer ??= new Promise((resolve) => {
+    setImmediate(() => {
+      afterAnswer = undefined;
+      resolve(collectAllGarbage());
+    });
+  });
+  return afterAnswer;
 }

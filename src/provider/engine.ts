@@ -6,6 +6,8 @@
 import type { ProviderOutputs } from "./inputs.js";
 import { create, providerLog, read, remove, update } from "./lifecycle.js";
 import { checkOrphanWatch, diffOrphanWatch, isOrphanWatch, warnAboutOrphans } from "./orphan-watch.js";
+import { releaseHeapAfterAnswer, releaseHeapNow } from "../host/young-generation.js";
+import { manifestInputChars } from "./manifest-entries.js";
 import { check, diff } from "./plan.js";
 import { credentialFailures, readProviderConfig, type ConfigReader, type ProviderConfig } from "./settings.js";
 
@@ -32,12 +34,18 @@ export const provider = {
     const result = check(news);
     // Credentials are resolved (not used) here so that a stack without any fails in preview, before any API call.
     const failures = [...result.failures, ...credentialFailures(overrides)];
+    // The answer carries the manifest text, which the shim encodes next: it does so into a heap emptied of the
+    // request's decoding, and what the encoding grew goes back before the next call (src/host/young-generation.ts).
+    const chars = manifestInputChars(news);
+    releaseHeapNow(chars);
+    void releaseHeapAfterAnswer(chars);
     return failures.length > 0 ? { failures } : { inputs: result.inputs };
   },
 
   diff(olds: Record<string, unknown>, news: Record<string, unknown>): DiffAnswer | Promise<DiffAnswer> {
     // The orphan watch (orphan-watch.ts) warns from its diff: Pulumi calls it once per preview and once per up.
     if (isOrphanWatch(news)) return warnAboutOrphans(olds, news, overrides).then(() => ({ changes: diffOrphanWatch(olds, news), replaces: [], deleteBeforeReplace: false }));
+    void releaseHeapAfterAnswer(manifestInputChars(news));
     const decision = diff(olds as Partial<ProviderOutputs>, news);
     return { changes: decision.changes, replaces: decision.replaces, deleteBeforeReplace: decision.deleteBeforeReplace };
   },
@@ -45,12 +53,12 @@ export const provider = {
   create(inputs: Record<string, unknown>): Promise<{ id: string; outs: ProviderOutputs }> {
     // The orphan watch only records what the program declared: no API call.
     if (isOrphanWatch(inputs)) return Promise.resolve({ id: `orphans:${String(inputs.namespace)}`, outs: inputs as unknown as ProviderOutputs });
-    return create(inputs, overrides, providerLog);
+    return afterLargeCall(inputs, create(inputs, overrides, providerLog));
   },
 
   update(olds: Record<string, unknown>, news: Record<string, unknown>): Promise<{ outs: ProviderOutputs }> {
     if (isOrphanWatch(news)) return Promise.resolve({ outs: news as unknown as ProviderOutputs });
-    return update(olds as unknown as ProviderOutputs, news, overrides, providerLog);
+    return afterLargeCall(news, update(olds as unknown as ProviderOutputs, news, overrides, providerLog));
   },
 
   read(id: string, props: Record<string, unknown>): Promise<{ id?: string; props?: ProviderOutputs }> {
@@ -63,6 +71,16 @@ export const provider = {
     return remove(props as unknown as ProviderOutputs, overrides);
   },
 };
+
+/**
+ * The heap a large manifest grew (the shim's decoding of the request, ours of the text) goes back once the answer is
+ * out, before the engine's next call is decoded on top of it (src/host/young-generation.ts). check and diff are
+ * synchronous, so they ask before answering; a deploy asks when it settles.
+ */
+function afterLargeCall<T>(inputs: Record<string, unknown>, answer: Promise<T>): Promise<T> {
+  const chars = manifestInputChars(inputs);
+  return answer.finally(() => void releaseHeapAfterAnswer(chars));
+}
 
 // Also kept for state written by 0.1.x, whose serialized provider calls these directly for read and delete:
 // readProviderConfig(config), read(id, props, overrides), remove(props, overrides), check(news), diff(olds, news).

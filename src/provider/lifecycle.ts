@@ -144,6 +144,9 @@ async function deployInputs(client: CloudflareClient, inputs: ProviderInputs, lo
   // The file list is built on the deploy thread (src/deploy/hashed-folder.ts): this thread keeps only the manifest text.
   const assets: KeptAssets | HashedFolder = kept ?? { directory: inputs.directory, base: inputs.workDir, hashes: inputs.manifest };
   const worker = inputs.worker ? await workerFromInputs(inputs.worker, inputs.workDir) : undefined;
+  // Before the deploy thread starts: this thread's garbage goes back with the GC before it (src/deploy/deploy-thread.ts)
+  // instead of growing this heap while the thread's is at its largest.
+  const manifestDigest = manifestInputDigest(inputs.manifest);
   if (kept) log(`${label}: ${kept.fileCount} files, ${kept.totalBytes} bytes (unchanged since the last deploy)`);
   const result = await deployAssets(
     client,
@@ -167,7 +170,7 @@ async function deployInputs(client: CloudflareClient, inputs: ProviderInputs, lo
     accountId: inputs.accountId,
     namespace: inputs.namespace,
     scriptName: inputs.scriptName,
-    manifestDigest: manifestInputDigest(inputs.manifest),
+    manifestDigest,
     settingsDigest: settingsDigest(inputs),
     fileCount: result.fileCount,
     totalBytes: result.totalBytes,

@@ -5,7 +5,7 @@
 import type { ScriptTarget } from "../cloudflare/index.js";
 import { manifestDigest } from "../manifest/index.js";
 import { canonicalJson, sha256Hex, toPlainJson } from "./canonical.js";
-import { manifestEntries, type ManifestInputValue } from "./manifest-entries.js";
+import { manifestTextDigest, type ManifestInputValue } from "./manifest-entries.js";
 import { containsUnknown, providerInputsSchema, type ProviderInputs, type ProviderOutputs } from "./inputs.js";
 
 export interface CheckFailure {
@@ -22,7 +22,7 @@ export const REPLACE_KEYS = ["accountId", "namespace", "scriptName"] as const;
 export function check(rawNews: Record<string, unknown>): { inputs?: Record<string, unknown>; failures: CheckFailure[] } {
   const news = withoutInternalKeys(rawNews);
   const parsed = providerInputsSchema.safeParse(news);
-  if (parsed.success) return { inputs: toPlainJson(parsed.data as Record<string, unknown>), failures: [] };
+  if (parsed.success) return { inputs: plainInputs(parsed.data as Record<string, unknown>), failures: [] };
   // In preview a value computed by another resource arrives as the unknown sentinel: skip issues on
   // such properties; they are checked again when the value is known.
   const failures = parsed.error.issues
@@ -31,7 +31,18 @@ export function check(rawNews: Record<string, unknown>): { inputs?: Record<strin
       return top === undefined || !containsUnknown(news[String(top)]);
     })
     .map((issue) => ({ property: issue.path.map(String).join(".") || "(inputs)", reason: issue.message }));
-  return failures.length > 0 ? { failures } : { inputs: toPlainJson(news), failures: [] };
+  return failures.length > 0 ? { failures } : { inputs: plainInputs(news), failures: [] };
+}
+
+/**
+ * The inputs without `undefined`s (Pulumi's wire format has none), the manifest text passed through as it came: a
+ * JSON round trip would copy its ~6 MB (100,000 files) twice more, on top of the shim's decoding and encoding of it.
+ */
+function plainInputs(inputs: Record<string, unknown>): Record<string, unknown> {
+  const { manifest, ...rest } = inputs;
+  const plain = toPlainJson(rest);
+  if (manifest !== undefined) plain.manifest = typeof manifest === "string" ? manifest : toPlainJson(manifest);
+  return plain;
 }
 
 /** The engine adds `__provider` (the serialized provider) to every input set; it is not ours to check. */
@@ -41,7 +52,7 @@ export function withoutInternalKeys(inputs: Record<string, unknown>): Record<str
 
 /** The `manifestDigest` output: the same digest `wfp-assets manifest` prints for the folder, whichever form the input has. */
 export function manifestInputDigest(manifest: ManifestInputValue): string {
-  return manifestDigest(manifestEntries(manifest));
+  return typeof manifest === "string" ? manifestTextDigest(manifest) : manifestDigest(manifest);
 }
 
 /**

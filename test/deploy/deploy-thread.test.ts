@@ -272,3 +272,12 @@ describe("one API budget for every deploy thread", THREAD_TESTS, () => {
     expect((await limited.emu.stats()).rateLimit?.throttled).toBe(0);
   });
 });
+
+describe("assetsChars", () => {
+  it("sizes a deploy by its file list, which decides whether the calling thread's heap is collected before it", () => {
+    const text = JSON.stringify({ "/a.html": "0123456789abcdef0123456789abcdef" });
+    expect(threads.assetsChars({ directory: "site", hashes: text })).toBe(text.length);
+    expect(threads.assetsChars({ directory: "site", hashes: { "/a": "x", "/b": "y" } })).toBe(128);
+    expect(threads.assetsChars({ keep: true, fileCount: 100_000, totalBytes: 1 })).toBe(0);
+  });
+});

@@ -7,7 +7,7 @@
 import { getHeapSpaceStatistics } from "node:v8";
 import { describe, expect, it } from "vitest";
 import { runInNewContext } from "node:vm";
-import { loadGc, releaseYoungGeneration } from "../../src/host/young-generation.js";
+import { LARGE_CALL_CHARS, loadGc, releaseHeapAfterAnswer, releaseHeapNow, releaseYoungGeneration } from "../../src/host/young-generation.js";
 
 const MiB = 1024 * 1024;
 const newSpace = (): number => getHeapSpaceStatistics().find((s) => s.space_name === "new_space")?.space_size ?? 0;
@@ -47,5 +47,30 @@ describe("releaseYoungGeneration", () => {
 
     expect(newSpace()).toBeLessThanOrEqual(16 * MiB);
     expect(releaseYoungGeneration(start + 120_000)).toBe(false); // nothing to give back
+  });
+});
+
+describe("releaseHeapNow", () => {
+  it("collects for a call that carried a large manifest, and never for a small one", () => {
+    growYoungGeneration();
+    expect(releaseHeapNow(LARGE_CALL_CHARS - 1)).toBe(false);
+    expect(newSpace()).toBeGreaterThan(32 * MiB);
+    expect(releaseHeapNow(LARGE_CALL_CHARS)).toBe(true);
+    expect(newSpace()).toBeLessThanOrEqual(16 * MiB);
+  });
+});
+
+describe("releaseHeapAfterAnswer", () => {
+  it("collects once the current turn's work is done (the shim's encoding of the answer), once for several calls", async () => {
+    expect(await releaseHeapAfterAnswer(1000)).toBe(false);
+    growYoungGeneration();
+    const first = releaseHeapAfterAnswer(LARGE_CALL_CHARS);
+    const second = releaseHeapAfterAnswer(2 * LARGE_CALL_CHARS);
+    expect(second).toBe(first);
+    // What runs after the method returns, in the same turn (promise continuations), still sees the heap as it was.
+    await Promise.resolve();
+    expect(newSpace()).toBeGreaterThan(32 * MiB);
+    expect(await first).toBe(true);
+    expect(newSpace()).toBeLessThanOrEqual(16 * MiB);
   });
 });
