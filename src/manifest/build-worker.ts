@@ -5,8 +5,7 @@
  */
 import { z } from "zod";
 import { serveJobs } from "../worker-thread/index.js";
-import { buildManifest } from "./build.js";
-import { toManifestInput } from "./manifest-input.js";
+import { buildManifest, buildManifestInput } from "./build.js";
 import { manifestErrorType } from "./thread-errors.js";
 import type { BuildManifestOptions } from "./types.js";
 
@@ -20,6 +19,6 @@ export type BuildJob = z.infer<typeof buildJobSchema>;
 
 serveJobs(async (input) => {
   const { directory, options, form } = buildJobSchema.parse(input);
-  const built = await buildManifest(directory, options);
-  return form === "input" ? toManifestInput(built) : built;
+  // Awaited here, so an error's stack names this thread's file (the caller learns where it was thrown).
+  return form === "input" ? await buildManifestInput(directory, options) : await buildManifest(directory, options);
 }, [manifestErrorType]);

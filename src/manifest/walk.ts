@@ -1,6 +1,6 @@
+import type { Dirent } from "node:fs";
 import fs from "node:fs/promises";
 import path from "node:path";
-import fg from "fast-glob";
 import { describeFsError, errnoCode, ManifestError } from "./errors.js";
 import type { IgnoreRules } from "./ignore-rules.js";
 import { tooManyFilesError } from "./limits.js";
@@ -102,31 +102,35 @@ function addFile(walk: Walk, relativePath: string, absolutePath: string): void {
 }
 
 /**
- * One real directory's entries. Links are not followed by fast-glob: each one is resolved and checked here, and a
- * linked directory gets a walk of its own, so containment and cycles are decided by real paths.
+ * One real directory's entries, and those of every directory below it that is not a link: one `readdir` per
+ * directory (with file types, so no `stat` per entry). Links are not followed here: each one is resolved and checked
+ * by `followLink`, and a linked directory gets a walk of its own, so containment and cycles are decided by real paths.
+ * Ignored directories are still listed: the ignore rules decide per file, and `.assetsignore` may re-include a file
+ * below an ignored folder. (This replaced a fast-glob stream: 100,000 entries listed in ~0.5 s instead of ~0.95 s,
+ * with no per-entry objects beyond the Dirent; bench/README.md, site-100k.)
  */
 async function walkLevel(walk: Walk, level: Level): Promise<void> {
-  const entries = fg.stream("**", {
-    cwd: level.realDirectory,
-    dot: true,
-    onlyFiles: false,
-    followSymbolicLinks: false,
-    objectMode: true,
-    suppressErrors: false,
-  }) as AsyncIterable<fg.Entry>;
-  try {
-    for await (const entry of entries) {
-      const relativePath = level.prefix + entry.path;
-      const dirent = entry.dirent;
-      const step = entryStep(dirent, !dirent.isDirectory() && walk.rules.isIgnored(relativePath));
-      if (step === "skip") continue;
-      if (step === "ignore") walk.ignored.push(relativePath);
-      else if (step === "file") addFile(walk, relativePath, path.join(level.realDirectory, entry.path));
-      else await followLink(walk, level, entry.path, relativePath);
+  const directories = [""];
+  for (let next = directories.pop(); next !== undefined; next = directories.pop()) {
+    const realDirectory = next === "" ? level.realDirectory : path.join(level.realDirectory, next);
+    let dirents: Dirent[];
+    try {
+      dirents = await fs.readdir(realDirectory, { withFileTypes: true });
+    } catch (error) {
+      throw unreadableDirectoryError(walk.rootDirectory, realDirectory, error);
     }
-  } catch (error) {
-    if (error instanceof ManifestError) throw error;
-    throw unreadableDirectoryError(walk.rootDirectory, level.realDirectory, error);
+    for (const dirent of dirents) {
+      const entryPath = next === "" ? dirent.name : `${next}/${dirent.name}`;
+      if (dirent.isDirectory()) {
+        directories.push(entryPath);
+        continue;
+      }
+      const relativePath = level.prefix + entryPath;
+      const step = entryStep(dirent, walk.rules.isIgnored(relativePath));
+      if (step === "ignore") walk.ignored.push(relativePath);
+      else if (step === "file") addFile(walk, relativePath, path.join(realDirectory, dirent.name));
+      else if (step === "link") await followLink(walk, level, entryPath, relativePath);
+    }
   }
 }
 
