@@ -40,7 +40,7 @@ interface Level {
   outer: PathSegment[];
 }
 
-/** What the walk does with one entry fast-glob lists (links are resolved separately: `linkStep`). */
+/** What the walk does with one listed entry (links are resolved separately: `linkStep`). */
 export type EntryStep = "skip" | "ignore" | "file" | "link";
 
 /**
