@@ -5,8 +5,11 @@
 //   - an unchanged re-upload (p50 of SOLO), with the Pulumi CLI runs and Cloudflare requests it cost;
 //   - CROWD tenants uploading at once vs CROWD `wfp-assets deploy` at once: median, worst, all live, deploys per
 //     CPU-second (service: the service process and every process it waited for — Pulumi CLIs, providers);
-//   - 3 replicas on one Postgres, CROWD other tenants spread over them: each deployed exactly once (one attempt, one
-//     script PUT) and live (what the emulator serves), and the throughput next to the single replica's.
+//   - the Pulumi state's backend on DATABASE_URL: one new tenant, upload → live (p50 of SOLO) and the CLI's CPU, with
+//     a file backend and with the CLI's Postgres backend in the same database (the scale-out default);
+//   - 3 replicas on one Postgres (the Pulumi state in it too), CROWD other tenants spread over them: each deployed
+//     exactly once (one attempt, one script PUT) and live (what the emulator serves), and the throughput next to the
+//     single replica's.
 //
 // Every tenant has its own salt on both sides, so every file of every deploy is uploaded. The service runs with its
 // default 4 deploys at once per replica. The Pulumi CLI is wrapped (GNU time) to count its runs and their CPU.
@@ -123,12 +126,13 @@ async function expectLive(emulator, namespace, tenants, sitesRoot) {
 
 export async function run({ repoRoot, node, scratch, log }) {
   const sitesRoot = path.join(scratch, "sites");
-  const tenants = writeTenantSites(sitesRoot, { ...SPEC, tenants: SOLO + 2 * CROWD });
+  const tenants = writeTenantSites(sitesRoot, { ...SPEC, tenants: 3 * SOLO + 2 * CROWD });
   const archives = new Map();
   for (const tenant of tenants) archives.set(tenant, await tarGz(path.join(sitesRoot, tenant, "public")));
   const solo = tenants.slice(0, SOLO);
   const crowd = tenants.slice(SOLO, SOLO + CROWD);
-  const spread = tenants.slice(SOLO + CROWD);
+  const spread = tenants.slice(SOLO + CROWD, SOLO + 2 * CROWD);
+  const byBackend = { file: tenants.slice(SOLO + 2 * CROWD, 2 * SOLO + 2 * CROWD), postgres: tenants.slice(2 * SOLO + 2 * CROWD) };
   const cliLog = path.join(scratch, "pulumi-runs.log");
   const cliRoot = await wrappedCli(repoRoot, node, path.join(scratch, "cli"), cliLog);
   const emulator = await startEmulatorProcess({ repoRoot, node, dataDir: path.join(scratch, "emulator") });
@@ -194,14 +198,34 @@ export async function run({ repoRoot, node, scratch, log }) {
       if (code !== 0) log(`the service exited with ${code}:\n${single.output().slice(-2000)}`);
     }
 
-    // Three replicas on one Postgres and one file backend, CROWD other tenants sent round-robin.
-    loads.replicas = loadAverage()[0];
     const postgres = await startTestPostgres();
-    const databaseUrl = await postgres.database();
-    const shared = path.join(scratch, "shared-state");
-    fs.mkdirSync(shared);
     const replicas = [];
     try {
+      // One replica on DATABASE_URL, its Pulumi state in a file backend, then in the CLI's Postgres backend.
+      loads.backends = loadAverage()[0];
+      service.backends = {};
+      for (const [backend, names] of Object.entries(byBackend)) {
+        const extra = { PLATFORM_PULUMI_ROOT: cliRoot, PLATFORM_NAMESPACE: NAMESPACE, ...(backend === "file" ? { PULUMI_BACKEND_URL: `file://${path.join(scratch, "file-state")}` } : {}) };
+        const one = await startService(await serviceEnv({ dataDir: path.join(scratch, `backend-${backend}`), emulator, databaseUrl: await postgres.database(), extra }));
+        try {
+          const seconds = [];
+          const cli = [];
+          for (const tenant of names) {
+            const runsBefore = logLines(cliLog);
+            seconds.push((await serviceDeploy(one.url, tenant, archives.get(tenant))).seconds);
+            cli.push(cliRuns(cliLog, runsBefore));
+          }
+          service.backends[backend] = { one: median(seconds), cliCpu: median(cli.map((c) => c.cpu)), byCommand: cli.at(-1).byCommand };
+        } finally {
+          await one.stop();
+        }
+      }
+      await expectLive(emulator, NAMESPACE, [...byBackend.file, ...byBackend.postgres], sitesRoot);
+      log(`Pulumi backend on DATABASE_URL: file ${round(service.backends.file.one)} s, postgres ${round(service.backends.postgres.one)} s per new tenant`);
+
+      // Three replicas on one Postgres (the Pulumi state in it too), CROWD other tenants sent round-robin.
+      loads.replicas = loadAverage()[0];
+      const databaseUrl = await postgres.database();
       for (let i = 0; i < REPLICAS; i++) {
         replicas.push(
           await startService(
@@ -209,7 +233,7 @@ export async function run({ repoRoot, node, scratch, log }) {
               dataDir: path.join(scratch, `replica-${i}`),
               emulator,
               databaseUrl,
-              extra: { PLATFORM_PULUMI_ROOT: cliRoot, PLATFORM_NAMESPACE: NAMESPACE, PLATFORM_MAX_CONCURRENT_UPLOADS: UPLOADS_AT_ONCE, PULUMI_BACKEND_URL: `file://${shared}` },
+              extra: { PLATFORM_PULUMI_ROOT: cliRoot, PLATFORM_NAMESPACE: NAMESPACE, PLATFORM_MAX_CONCURRENT_UPLOADS: UPLOADS_AT_ONCE },
             }),
           ),
         );
@@ -244,11 +268,18 @@ export async function run({ repoRoot, node, scratch, log }) {
     row(`${CROWD} tenants at once: median upload → live`, service.crowdMedian, library.crowdMedian),
     row(`${CROWD} tenants at once: worst (= all live)`, service.crowdWorst, library.crowdWorst),
     row(`${CROWD} tenants at once: deploys per CPU-second`, service.deploysPerCpuSecond, library.deploysPerCpuSecond, "/s"),
+    { measurement: `Pulumi state on DATABASE_URL: one tenant, upload → live (p50 of ${SOLO}), file / Postgres backend`, service: `${round(service.backends.file.one)} / ${round(service.backends.postgres.one)}`, unit: "s" },
+    { measurement: "  CLI CPU per new tenant's deploy, file / Postgres backend", service: `${round(service.backends.file.cliCpu)} / ${round(service.backends.postgres.cliCpu)}`, unit: "s" },
+    {
+      measurement: "  per command, file | Postgres",
+      service: ["file", "postgres"].map((b) => Object.entries(service.backends[b].byCommand).map(([c, v]) => `${c} ${v.cpu}`).join(", ")).join(" | "),
+      unit: "",
+    },
     row(`${REPLICAS} replicas, ${CROWD} tenants round-robin: all live`, service.replicasWall, undefined),
     row(`throughput: 1 replica / ${REPLICAS} replicas, deploys per second`, CROWD / service.crowdWall, CROWD / service.replicasWall, "/s"),
     row("CPU of one new tenant's deploy (service + CLI + provider / wfp-assets)", service.cpuPerDeploy, library.cpuPerDeploy),
     { measurement: "  of which Pulumi CLI (runs; CPU per command)", service: `${service.cliRunsPerDeploy}; ${Object.entries(service.cliByCommand).map(([c, v]) => `${c} ${v.cpu}`).join(", ")}`, unit: "" },
-    { measurement: "load average (1 min) at library / service / replicas", service: `${loads.library} / ${loads.service} / ${loads.replicas}`, unit: "" },
+    { measurement: "load average (1 min) at library / service / backends / replicas", service: `${loads.library} / ${loads.service} / ${loads.backends} / ${loads.replicas}`, unit: "" },
   ];
   return { rows, figures: { site: SPEC, solo: SOLO, crowd: CROWD, replicas: REPLICAS, loadAverage1m: loads, service, library, emulatorWarnings: emulator.warnings } };
 }

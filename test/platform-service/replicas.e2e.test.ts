@@ -1,5 +1,5 @@
 /**
- * Three replicas of the service on one Postgres and one Pulumi backend, as a platform runs them (README
+ * Three replicas of the service on one Postgres, which holds the Pulumi state too, as a platform runs them (README
  * "Running the platform service in production"), judged by what the emulator serves:
  * - 20 tenants upload 3 versions each, every upload to another replica than the last: each tenant ends with its
  *   last upload live, and no two operations of one tenant ever ran at the same time: not in the records (start
@@ -28,13 +28,12 @@ const VERSIONS = 3;
 let emulator: RunningEmulator;
 let postgres: TestPostgres;
 let databaseUrl: string;
-let shared: string;
 const replicas: RunningService[] = [];
 /** The emulator's request log (its `log` option: one line per answered request), with the time each line came. */
 const requestLog: Array<{ at: number; line: string }> = [];
 const dataDirs: string[] = [];
 
-/** Each replica has its own data directory; all share the database and one file backend. */
+/** Each replica has its own data directory; all share the database, and with it the Pulumi state (no PULUMI_BACKEND_URL). */
 function replicaEnv(index: number): Promise<Record<string, string | undefined>> {
   const dataDir = mkdtempSync(path.join(tmpdir(), `platform-replica-${index}-`));
   dataDirs.push(dataDir);
@@ -45,7 +44,7 @@ function replicaEnv(index: number): Promise<Record<string, string | undefined>> 
     // The lease: short, so the kill test's take-over comes within seconds, yet long enough for a replica starved
     // of CPU on a loaded 2-core machine (load 20-30 seen: with 4 s all three took each other's leases and exited,
     // with 10 s one did; the inline program's serialization of the provider blocks a replica's event loop).
-    extra: { PLATFORM_MAX_CONCURRENT_DEPLOYS: "2", PLATFORM_LEASE_SECONDS: "20", PULUMI_BACKEND_URL: `file://${shared}` },
+    extra: { PLATFORM_MAX_CONCURRENT_DEPLOYS: "2", PLATFORM_LEASE_SECONDS: "20" },
   });
 }
 
@@ -103,7 +102,6 @@ beforeAll(async () => {
   await emulatorAdmin({ url: emulator.url, token: TOKEN }).createNamespace("tenants");
   postgres = await startTestPostgres();
   databaseUrl = await postgres.database();
-  shared = mkdtempSync(path.join(tmpdir(), "platform-shared-state-"));
   for (let i = 0; i < 3; i++) replicas.push(await startService(await replicaEnv(i)));
 }, 45 * 60_000);
 
@@ -115,7 +113,7 @@ afterAll(async () => {
   }
   await emulator?.close();
   await postgres?.stop();
-  for (const dir of [...dataDirs, shared]) if (dir) rmSync(dir, { recursive: true, force: true });
+  for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
 }, 300_000);
 
 describe("three replicas on one Postgres", { timeout: 900_000 }, () => {

@@ -5,7 +5,9 @@
  *
  * A job found `running` was interrupted: the replica running it died (its lease expired, replica.ts) and the
  * job came back. Its stack may be locked by that dead run, so the lock is released first (the owner is known
- * dead), the unfinished operation is cleared, and the job runs again — the tenant's events say so.
+ * dead), the unfinished operation is cleared, and the job runs again — the tenant's events say so. When a newer
+ * upload had replaced the interrupted job's key, graphile-worker does not run that job again: the newer job finds
+ * the older deployment still `running`, settles it as superseded, and clears its lock the same way.
  */
 import { rm } from "node:fs/promises";
 import type pg from "pg";
@@ -85,8 +87,14 @@ export class TenantOperations {
           ? `resuming: the previous attempt of this ${kind} lost the database (attempt ${before.attempts}); trying again`
           : `resuming: ${before.runner ?? "the replica"} stopped during this ${kind} (attempt ${before.attempts}); ${replicaId} finishes it`,
       );
-      if (kind !== "unlock") await this.recover(before, progress.line);
     }
+    // An older operation of the tenant interrupted by a replica's death, whose job will not run again: its lock
+    // and unfinished operation are this one's to clear.
+    const interrupted = await records.supersedeInterrupted(before.tenant, { id: before.id, kind });
+    for (const other of interrupted) {
+      progress.line(`resuming: ${other.runner ?? "a replica"} stopped during ${other.id}, which this ${kind} supersedes; ${replicaId} clears what it left first`);
+    }
+    if ((before.status === "running" || interrupted.length > 0) && kind !== "unlock") await this.recover(before, progress.line);
     await progress.flush();
     await records.log(payload.deploymentId, "status", `${kind} started${before.status === "running" ? " again" : ""}`);
     if (kind === "deploy") await this.deploy(before, payload, progress);

@@ -210,4 +210,22 @@ export class DeploymentRecords {
     }
     return rows.map((row) => row.id);
   }
+
+  /**
+   * The tenant's other deployments still `running` when `by` starts: their runner died (the tenant's queue runs
+   * one job at a time, and let `by` start only after that runner's lease was reaped), and their job will not run
+   * again — graphile-worker gives up a running job whose key a newer upload took (replace mode). They are settled
+   * as superseded by `by`, which releases their lock first (operations.ts). Returns them with their runner.
+   */
+  async supersedeInterrupted(tenant: string, by: { id: string; kind: DeploymentKind }): Promise<Array<{ id: string; runner: string | null }>> {
+    const { rows } = await this.pool.query<{ id: string; runner: string | null }>(
+      "update platform_deployments set status = 'superseded', superseded_by = $2, finished_at = now() where tenant = $1 and status = 'running' and id <> $2 returning id, runner",
+      [tenant, by.id],
+    );
+    for (const { id, runner } of rows) {
+      await this.log(id, "status", `interrupted: ${runner ?? "its replica"} stopped during it; superseded by ${by.kind} ${by.id}, which runs now`);
+      await this.pool.query("delete from platform_archives where deployment_id = $1", [id]);
+    }
+    return rows;
+  }
 }
