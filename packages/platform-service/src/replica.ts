@@ -3,7 +3,8 @@
  * concurrency, holds a lease in `platform_replicas` (a heartbeat), and takes over from replicas that died:
  *
  * - every `leaseMs / 6` the heartbeat renews the lease; a replica that finds its own lease gone (it was
- *   stopped so long that others took over its jobs) exits at once rather than run beside them;
+ *   stopped so long that others took over its jobs) kills its Pulumi runs and exits at once rather than run
+ *   beside them (onLeaseLost, main.ts; pulumi-runs.ts);
  * - every `leaseMs / 3` the reaper deletes leases older than `leaseMs` and force-unlocks the graphile-worker
  *   workers they named, so those jobs run again on a live replica (operations.ts resumes them: the dead
  *   run's Pulumi lock is released, never a live one's).
@@ -29,7 +30,7 @@ export interface ReplicaOptions {
   leaseMs: number;
   runJob: (kind: JobKind, payload: JobPayload) => Promise<void>;
   log: (line: string) => void;
-  /** Called when this replica lost its lease: it must stop now. */
+  /** Called when this replica lost its lease: it must stop now, its Pulumi runs first (they may still deploy). */
   onLeaseLost: () => void;
 }
 
