@@ -99,7 +99,9 @@ export async function deployAssetsOffThread(client: CloudflareClient, request: D
     maxSessions: options.maxSessions,
   };
   // What this thread's heap grew to before (in the provider: Pulumi's decoding of the inputs) goes back before the
-  // deploy thread's heap comes on top, not while it grows.
+  // deploy thread's heap comes on top, not while it grows: always for a large file list (whose decoding and parsing
+  // left tens of MiB of garbage in an old generation that a young-generation check does not see), otherwise only when
+  // the young generation has grown.
   if (!releaseHeapNow(assetsChars(request.assets))) releaseYoungGeneration();
   let step: DeployStep = "session";
   let budget: BudgetService | undefined;
