@@ -23,7 +23,7 @@
  * grow the heap by several times the manifest's size, and without it each call stacked on the last (100,000 files:
  * no-op preview 509 MiB; src/host/README.md says what was measured).
  */
-import { getHeapSpaceStatistics, setFlagsFromString } from "node:v8";
+import { getHeapSpaceStatistics, getHeapStatistics, setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 
 /** V8's new space starts at a few MiB and grows in doublings; above this it has grown under a burst of allocation. */
@@ -59,7 +59,20 @@ function collectAllGarbage(): boolean {
   const gc = loadGc();
   if (!gc) return false;
   gc({ type: "major", execution: "sync", flavor: "last-resort" });
+  heapAfterLastCollection = getHeapStatistics().total_heap_size;
   return true;
+}
+
+/**
+ * Heap growth since the last of these GCs below which a provider call's garbage is left to V8: a site of ~15,000–
+ * 30,000 files then pays one full GC every few calls instead of one per call, while a 100,000-file call (60–150 MiB
+ * of growth) always gets its own.
+ */
+const GROWTH_WORTH_COLLECTING = 48 * 1024 * 1024;
+let heapAfterLastCollection = 0;
+
+function heapHasGrown(): boolean {
+  return getHeapStatistics().total_heap_size - heapAfterLastCollection > GROWTH_WORTH_COLLECTING;
 }
 
 /** Runs one memory-reducing GC if the young generation has grown and none ran recently; returns whether it ran. */
@@ -86,6 +99,11 @@ export function releaseHeapNow(chars: number): boolean {
   return chars >= LARGE_CALL_CHARS && collectAllGarbage();
 }
 
+/** releaseHeapNow, but only if the heap grew by more than GROWTH_WORTH_COLLECTING since the last such GC. */
+export function releaseGrownHeapNow(chars: number): boolean {
+  return chars >= LARGE_CALL_CHARS && heapHasGrown() && collectAllGarbage();
+}
+
 let afterAnswer: Promise<boolean> | undefined;
 
 /**
@@ -93,14 +111,15 @@ let afterAnswer: Promise<boolean> | undefined;
  * is encoded and handed to gRPC, so that the next call's decoding starts from a small heap instead of stacking on
  * this one's. The Pulumi shim encodes the answer in the microtasks after our method returns, so a `setImmediate`
  * runs after it (measured: src/host/README.md). Small calls (a fleet's tenants) never pay a full GC; several large
- * ones answered in the same turn share one. Resolves to whether a GC ran.
+ * ones answered in the same turn share one, and none runs unless the heap grew (GROWTH_WORTH_COLLECTING). Resolves to
+ * whether a GC ran.
  */
 export function releaseHeapAfterAnswer(chars: number): Promise<boolean> {
   if (chars < LARGE_CALL_CHARS) return Promise.resolve(false);
   afterAnswer ??= new Promise((resolve) => {
     setImmediate(() => {
       afterAnswer = undefined;
-      resolve(collectAllGarbage());
+      resolve(heapHasGrown() && collectAllGarbage());
     });
   });
   return afterAnswer;

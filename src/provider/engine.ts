@@ -6,7 +6,7 @@
 import type { ProviderOutputs } from "./inputs.js";
 import { create, providerLog, read, remove, update } from "./lifecycle.js";
 import { checkOrphanWatch, diffOrphanWatch, isOrphanWatch, warnAboutOrphans } from "./orphan-watch.js";
-import { releaseHeapAfterAnswer, releaseHeapNow } from "../host/young-generation.js";
+import { releaseGrownHeapNow, releaseHeapAfterAnswer } from "../host/young-generation.js";
 import { manifestInputChars } from "./manifest-entries.js";
 import { check, diff } from "./plan.js";
 import { credentialFailures, readProviderConfig, type ConfigReader, type ProviderConfig } from "./settings.js";
@@ -37,7 +37,7 @@ export const provider = {
     // The answer carries the manifest text, which the shim encodes next: it does so into a heap emptied of the
     // request's decoding, and what the encoding grew goes back before the next call (src/host/young-generation.ts).
     const chars = manifestInputChars(news);
-    releaseHeapNow(chars);
+    releaseGrownHeapNow(chars);
     void releaseHeapAfterAnswer(chars);
     return failures.length > 0 ? { failures } : { inputs: result.inputs };
   },

@@ -7,7 +7,7 @@
 import { getHeapSpaceStatistics } from "node:v8";
 import { describe, expect, it } from "vitest";
 import { runInNewContext } from "node:vm";
-import { LARGE_CALL_CHARS, loadGc, releaseHeapAfterAnswer, releaseHeapNow, releaseYoungGeneration } from "../../src/host/young-generation.js";
+import { LARGE_CALL_CHARS, loadGc, releaseGrownHeapNow, releaseHeapAfterAnswer, releaseHeapNow, releaseYoungGeneration } from "../../src/host/young-generation.js";
 
 const MiB = 1024 * 1024;
 const newSpace = (): number => getHeapSpaceStatistics().find((s) => s.space_name === "new_space")?.space_size ?? 0;
@@ -60,6 +60,17 @@ describe("releaseHeapNow", () => {
   });
 });
 
+describe("releaseGrownHeapNow", () => {
+  it("collects for a large call only once the heap has grown since the last collection", () => {
+    releaseHeapNow(LARGE_CALL_CHARS);
+    expect(releaseGrownHeapNow(LARGE_CALL_CHARS)).toBe(false); // nothing grown since
+    growYoungGeneration();
+    expect(releaseGrownHeapNow(LARGE_CALL_CHARS - 1)).toBe(false);
+    expect(releaseGrownHeapNow(LARGE_CALL_CHARS)).toBe(true);
+    expect(newSpace()).toBeLessThanOrEqual(16 * MiB);
+  });
+});
+
 describe("releaseHeapAfterAnswer", () => {
   it("collects once the current turn's work is done (the shim's encoding of the answer), once for several calls", async () => {
     expect(await releaseHeapAfterAnswer(1000)).toBe(false);
@@ -72,5 +83,6 @@ describe("releaseHeapAfterAnswer", () => {
     expect(newSpace()).toBeGreaterThan(32 * MiB);
     expect(await first).toBe(true);
     expect(newSpace()).toBeLessThanOrEqual(16 * MiB);
+    expect(await releaseHeapAfterAnswer(LARGE_CALL_CHARS)).toBe(false); // the heap has not grown since
   });
 });
