@@ -34,3 +34,10 @@ const { entry, typescriptSources } = workerData.bootstrap;
 if (typescriptSources) require(typescriptSources).registerTypeScriptSources(entry);
 require(entry);
 `;
+
+/** The same start in a child process (child-process.ts, `node -e`): its BootstrapData is the argument after the code. */
+export const PROCESS_BOOTSTRAP = `
+const { entry, typescriptSources } = JSON.parse(process.argv[process.argv.length - 1]);
+if (typescriptSources) require(typescriptSources).registerTypeScriptSources(entry);
+require(entry);
+`;

@@ -5,7 +5,9 @@
  *   `maxThreads`, else shares the least busy (a thread runs several jobs at once). Memory is thus bounded by
  *   `maxThreads` heaps, each sized when its thread starts (`resourceLimits`).
  * - A thread without jobs does not hold the process open, and is terminated after `idleMs` (Infinity: kept until
- *   releaseIdle() or close()). Terminating a thread gives its whole heap back, the one supported way to do so.
+ *   releaseIdle() or close()). Terminating a thread frees its whole heap for this process (V8 reuses the pages for
+ *   the next thread), but the process's resident memory does not shrink: work whose memory must go back to the
+ *   operating system runs in a child process (child-process.ts).
  * - Each job has its own MessagePort: messages both ways (Job.post, `onMessage`), then its result or error, in order;
  *   errors come back as their own classes (carried-error.ts). A thread that stops (crash, out of memory, terminate)
  *   fails each of its jobs with a WorkerThreadError; the next job starts a fresh thread.
@@ -102,7 +104,7 @@ export class WorkerPool {
     return this.#pick().run(input, options);
   }
 
-  /** Terminates the threads without jobs (their heaps go back to the OS). */
+  /** Terminates the threads without jobs (their heaps are free for this process again). */
   releaseIdle(): void {
     for (const thread of this.#threads) if (thread.jobs === 0) void thread.terminate();
   }

@@ -30,3 +30,20 @@ export type FromThread = z.infer<typeof fromThreadSchema>;
 /** Pool → thread, on the job's port. */
 export const toThreadSchema = z.object({ kind: z.literal("message"), body: z.unknown() });
 export type ToThread = z.infer<typeof toThreadSchema>;
+
+/**
+ * The same envelopes between a ChildProcessRunner (child-process.ts) and its child, over the child's one IPC channel:
+ * there are no ports to hand over, so each names its job by `id`.
+ */
+export const toProcessSchema = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("job"), id: z.number().int(), input: z.unknown() }),
+  z.object({ kind: z.literal("message"), id: z.number().int(), body: z.unknown() }),
+]);
+export type ToProcess = z.infer<typeof toProcessSchema>;
+
+export const fromProcessSchema = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("message"), id: z.number().int(), body: z.unknown() }),
+  z.object({ kind: z.literal("result"), id: z.number().int(), value: z.unknown() }),
+  z.object({ kind: z.literal("error"), id: z.number().int(), error: carriedErrorSchema }),
+]);
+export type FromProcess = z.infer<typeof fromProcessSchema>;
