@@ -5,8 +5,10 @@
 //   `pulumi up`, each next to the same command on an empty stack; wrangler deploys a few of the same folders one after
 //   another for scale (extrapolated). About 600 calls: the budget does not make it wait.
 // - Fleets of `--tenants` (default 1,000) × 5 files (bench/lib/fleet.mjs): cold `up`, no-op `preview` and `up`,
-//   `refresh`, each with the API calls, 429s and blocks the emulator saw and its wall time against the floor the
-//   budget allows (calls ÷ 4 per second), and the state's bytes per tenant and per file.
+//   `refresh`, one tenant changed `up`, `destroy`, each with the API calls, 429s and blocks the emulator saw and its
+//   wall time against the floor the budget allows (calls ÷ 4 per second), CPU and peak RSS of program / provider /
+//   engine, state file and automatic-log bytes; the state's bytes per tenant and per file; and, with more than one
+//   size, each operation's cost per tenant against the smallest fleet's.
 import path from "node:path";
 import { apiCallsBetween, parseBudget } from "./lib/api-calls.mjs";
 import { startEmulatorProcess } from "./lib/emulator.mjs";
@@ -142,6 +144,16 @@ async function runClassic({ repoRoot, node, scratch, rounds, log, budget }) {
   }
 }
 
+/** The operations of a fleet (bench/lib/fleet.mjs), in the order they run, with their labels in the tables. */
+const FLEET_OPERATIONS = [
+  ["coldUp", "cold pulumi up"],
+  ["noOpPreview", "no-op pulumi preview"],
+  ["noOpUp", "no-op pulumi up"],
+  ["refresh", "pulumi refresh"],
+  ["oneTenantChangedUp", "one tenant changed, pulumi up"],
+  ["destroy", "pulumi destroy"],
+];
+
 /** Table rows of one fleet: an operation per row, then the state. */
 function fleetRows(fleet) {
   const label = `${fleet.tenants} × ${fleet.filesPerTenant}`;
@@ -150,6 +162,11 @@ function fleetRows(fleet) {
     value: o.seconds,
     unit: "s",
     "per tenant": o.secondsPerTenant,
+    "CPU prog/prov/engine s": `${o.programCpuSeconds} / ${o.providerCpuSeconds} / ${o.engineCpuSeconds}`,
+    "peak RSS prog/prov/engine MiB": `${o.programPeakRssMiB} / ${o.providerPeakRssMiB} / ${o.enginePeakRssMiB}`,
+    "state MB": round(o.stateFileBytes / 1e6, 2),
+    "log MB": round(o.automaticLogBytes / 1e6, 2),
+    load: o.loadAverage1m,
     "calls/tenant": o.apiCallsPerTenant,
     "429s": o.throttled429,
     blocks: o.blocks,
@@ -158,13 +175,9 @@ function fleetRows(fleet) {
     target: o.target,
     met: o.met,
   });
-  const { coldUp, noOpPreview, noOpUp, refresh } = fleet.operations;
   const state = fleet.state;
   return [
-    op("cold pulumi up", coldUp),
-    op("no-op pulumi preview", noOpPreview),
-    op("no-op pulumi up", noOpUp),
-    op("pulumi refresh", refresh),
+    ...FLEET_OPERATIONS.map(([key, title]) => op(title, fleet.operations[key])),
     {
       measurement: `${label}: state per tenant, all / fixed (the manifest left out)`,
       value: `${round(state.bytesPerTenant, 0)} / ${round(state.fixedBytesPerTenant, 0)}`,
@@ -178,12 +191,34 @@ function fleetRows(fleet) {
       unit: "B",
     },
     { measurement: `${label}: state per file (manifest line)`, value: round(state.bytesPerFile, 1), unit: "B" },
-    {
-      measurement: `${label}: cold up CPU program / provider / engine; load`,
-      value: `${coldUp.programCpuSeconds} / ${coldUp.providerCpuSeconds} / ${coldUp.engineCpuSeconds}; ${coldUp.loadAverage1m}`,
-      unit: "s",
-    },
   ];
+}
+
+/**
+ * Growth of the cost per tenant from the smallest fleet to each larger one: (value ÷ tenants) at N over the same at
+ * the smallest, for wall time and each process's CPU. 1.0 is linear; the issue's target is ≤ 1.3 (issue 19).
+ */
+function growthRows(fleets) {
+  const [base, ...larger] = [...fleets].sort((a, b) => a.tenants - b.tenants);
+  const rows = [];
+  for (const fleet of larger) {
+    for (const [key, title] of FLEET_OPERATIONS) {
+      const perTenant = (f, field) => f.operations[key][field] / f.tenants;
+      const ratio = (field) => round(perTenant(fleet, field) / perTenant(base, field), 2);
+      const wall = ratio("seconds");
+      rows.push({
+        measurement: `per-tenant growth ${base.tenants} → ${fleet.tenants}: ${title}`,
+        value: wall,
+        unit: "×",
+        "CPU prog/prov/engine s": `${ratio("programCpuSeconds")} / ${ratio("providerCpuSeconds")} / ${ratio("engineCpuSeconds")}`,
+        "log MB": ratio("automaticLogBytes"),
+        load: `${base.operations[key].loadAverage1m} → ${fleet.operations[key].loadAverage1m}`,
+        target: "≤ 1.3",
+        met: wall <= 1.3,
+      });
+    }
+  }
+  return rows;
 }
 
 export async function run({ repoRoot, node, scratch, rounds, log, options = {} }) {
@@ -193,7 +228,7 @@ export async function run({ repoRoot, node, scratch, rounds, log, options = {} }
   const fleets = [];
   for (const count of sizes) fleets.push(await runFleet({ repoRoot, node, scratch: path.join(scratch, `fleet-${count}`), log, count, budget }));
   return {
-    rows: [...classic.rows, ...fleets.flatMap(fleetRows)],
+    rows: [...classic.rows, ...fleets.flatMap(fleetRows), ...growthRows(fleets)],
     figures: { ...classic.figures, fleets, env: { PULUMI_SKIP_CHECKPOINTS: process.env.PULUMI_SKIP_CHECKPOINTS ?? null } },
   };
 }

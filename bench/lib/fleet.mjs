@@ -1,6 +1,13 @@
 // One fleet through the real Pulumi CLI against an emulator of its own: `count` tenants × FLEET's files in one
-// TenantSites stack, then cold `pulumi up`, no-op `pulumi preview`, no-op `pulumi up` and `pulumi refresh`, each with
-// the API calls the emulator saw (429s and blocks included), and the state's size. Used by bench/tenants.mjs.
+// TenantSites stack, then cold `pulumi up`, no-op `pulumi preview`, no-op `pulumi up`, `pulumi refresh`, an `up` with
+// one tenant's file changed and `pulumi destroy`, each with the API calls the emulator saw (429s and blocks included),
+// CPU and peak RSS of program, provider and engine, the state file's size after it and the bytes of the CLI's
+// automatic log; and the exported state's make-up. Used by bench/tenants.mjs.
+//
+// BENCH_PROFILE_DIR=<folder> profiles every operation: the CLI with `--profiling <folder>/<tenants>-<operation>` (Go
+// pprof: `go tool pprof -top <file>.cpu`; its execution trace is deleted, it is large) and the Node processes with
+// `--cpu-prof` into `<folder>/<tenants>-<operation>-node/` (program and provider, one .cpuprofile each).
+import fs from "node:fs";
 import path from "node:path";
 import { againstFloor, apiCallsBetween } from "./api-calls.mjs";
 import { startEmulatorProcess } from "./emulator.mjs";
@@ -47,12 +54,72 @@ export function fleetEnv({ emulator, sitesRoot, budget }) {
   return env;
 }
 
+/** Size and modification time of every file under `dir` (recursively), by path; empty when it does not exist. */
+function filesUnder(dir) {
+  const files = new Map();
+  let entries;
+  try {
+    entries = fs.readdirSync(dir, { recursive: true, withFileTypes: true });
+  } catch {
+    return files;
+  }
+  for (const entry of entries) {
+    if (!entry.isFile()) continue;
+    const full = path.join(entry.parentPath, entry.name);
+    try {
+      files.set(full, fs.statSync(full).size);
+    } catch {
+      // rotated away meanwhile
+    }
+  }
+  return files;
+}
+
+/**
+ * The pinned CLI writes a gzip (AES once the stack's secrets manager is known) log of every command at debug level
+ * into $PULUMI_HOME/logs (pkg/logging/encrypted.go of the pinned CLI, `StartLogging`; no switch turns it off). Its
+ * bytes for one run: the files that run added.
+ */
+function logBytesSince(logsDir, before) {
+  let bytes = 0;
+  for (const [file, size] of filesUnder(logsDir)) if (!before.has(file)) bytes += size;
+  return bytes;
+}
+
+/** Bytes of the stack's checkpoint file in the file:// backend (the file every checkpoint rewrites). */
+function stateFileBytes(stateDir) {
+  let bytes = 0;
+  for (const [file, size] of filesUnder(path.join(stateDir, ".pulumi", "stacks"))) if (/\.json(\.gz)?$/.test(file)) bytes += size;
+  return bytes;
+}
+
+/** `--profiling` for the CLI and `--cpu-prof` for the Node processes, when BENCH_PROFILE_DIR is set. */
+function profiling(project, args, label) {
+  const dir = process.env.BENCH_PROFILE_DIR;
+  if (!dir) return { project, args, done() {} };
+  const prefix = path.join(dir, label);
+  const nodeDir = `${prefix}-node`;
+  fs.mkdirSync(nodeDir, { recursive: true });
+  const options = [process.env.NODE_OPTIONS, `--cpu-prof --cpu-prof-dir=${nodeDir}`].filter(Boolean).join(" ");
+  return {
+    project: project.withEnv({ NODE_OPTIONS: options }),
+    args: [...args, "--profiling", prefix],
+    done() {
+      for (const file of fs.readdirSync(dir)) if (file.startsWith(`${label}.`) && file.endsWith(".trace")) fs.rmSync(path.join(dir, file));
+    },
+  };
+}
+
 /**
  * Runs `pulumi <args>` and measures it: wall time (and, for `up`, when the update started), CPU by process, the
  * API calls the emulator counted in the meantime, and the wall time against the budget's floor.
  */
-export async function measuredRun({ project, emulator, args, budget, tenants }) {
+export async function measuredRun({ project: plain, emulator, args: plainArgs, budget, tenants, label }) {
   const load = loadAverage()[0];
+  const profiled = profiling(plain, plainArgs, label ?? `${tenants}-${plainArgs[0]}`);
+  const { project, args } = profiled;
+  const logsDir = path.join(plain.root, "pulumi-home", "logs");
+  const logsBefore = filesUnder(logsDir);
   const before = await emulator.apiCounters();
   const emulatorCpu = emulator.cpuSplit();
   let updateStartedAt;
@@ -67,10 +134,10 @@ export async function measuredRun({ project, emulator, args, budget, tenants }) 
     },
   });
   const emulatorCpuAfter = emulator.cpuSplit();
+  profiled.done();
   const api = apiCallsBetween(before, await emulator.apiCounters());
   const floor = againstFloor(result.seconds, api.calls, budget);
-  const program = result.peaks.program;
-  const provider = result.peaks.provider;
+  const { program, provider, engine } = result.peaks;
   return {
     result,
     figures: {
@@ -99,8 +166,26 @@ export async function measuredRun({ project, emulator, args, budget, tenants }) 
       emulatorCpuSeconds: emulatorCpu && emulatorCpuAfter ? { user: round(emulatorCpuAfter.user - emulatorCpu.user), system: round(emulatorCpuAfter.system - emulatorCpu.system) } : undefined,
       programPeakRssMiB: program.peakMiB,
       providerPeakRssMiB: provider.peakMiB,
+      enginePeakRssMiB: engine.peakMiB,
+      stateFileBytes: stateFileBytes(path.join(plain.root, "state")),
+      automaticLogBytes: logBytesSince(logsDir, logsBefore),
     },
   };
+}
+
+/** A changed content for one file of the first tenant: same size, new bytes, so exactly one file is uploaded. */
+function changeOneTenant(sitesRoot) {
+  const folder = fs.readdirSync(sitesRoot).sort()[0];
+  const publicDir = path.join(sitesRoot, folder, "public");
+  const file = fs
+    .readdirSync(publicDir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => path.join(entry.parentPath, entry.name))
+    .sort()[0];
+  const bytes = fs.readFileSync(file);
+  bytes[0] = bytes[0] === 0x41 ? 0x42 : 0x41;
+  fs.writeFileSync(file, bytes);
+  return { tenant: folder, file: path.relative(publicDir, file) };
 }
 
 function expectUnchanged(operation, output, count) {
@@ -126,17 +211,22 @@ export async function runFleet({ repoRoot, node, scratch, log, count, budget }) 
     const env = fleetEnv({ emulator, sitesRoot, budget });
     const project = await PulumiProject.create({ root: path.join(scratch, "stack"), name: "bench-fleet", program: TENANTS_PROGRAM, env });
     await project.initStack();
-    const run = (args) => measuredRun({ project, emulator, args, budget, tenants: count });
+    const run = async (args, label) => {
+      const measured = await measuredRun({ project, emulator, args, budget, tenants: count, label: `${count}-${label ?? args[0]}` });
+      // Each operation's figures as soon as it is done: a run stopped half-way still leaves them in its log.
+      log(`fleet of ${count}: ${label ?? args[0]} ${JSON.stringify(measured.figures, (key, value) => (key === "apiCallsByRoute" ? undefined : value))}`);
+      return measured;
+    };
 
     log(`fleet of ${count}: cold pulumi up (${budget ? `rate limit ${budget.spec}` : "no rate limit"})…`);
-    const cold = await run(["up", "--yes"]);
+    const cold = await run(["up", "--yes"], "cold-up");
     const stored = await emulator.storeCounters(NAMESPACE);
     if (stored.files !== files) throw new Error(`bench sanity check: the cold up of ${count} tenants stored ${stored.files} of ${files} files`);
     log(`fleet of ${count}: cold up ${cold.figures.seconds} s, ${cold.figures.apiCalls} calls, ${cold.figures.throttled429} × 429`);
 
     const preview = await run(["preview"]);
     expectUnchanged("the no-op preview", preview.result.output, count);
-    const noOpUp = await run(["up", "--yes"]);
+    const noOpUp = await run(["up", "--yes"], "noop-up");
     expectUnchanged("the no-op up", noOpUp.result.output, count);
     const refresh = await run(["refresh", "--yes"]);
     expectUnchanged("the refresh", refresh.result.output, count);
@@ -144,7 +234,20 @@ export async function runFleet({ repoRoot, node, scratch, log, count, budget }) 
     if (after.files !== stored.files) throw new Error(`bench sanity check: no-op runs of ${count} tenants uploaded ${after.files - stored.files} files`);
     log(`fleet of ${count}: preview ${preview.figures.seconds} s, no-op up ${noOpUp.figures.seconds} s, refresh ${refresh.figures.seconds} s (${refresh.figures.apiCalls} calls)`);
 
+    // The state's make-up before the change, so that it compares with earlier runs.
     const state = analyzeState(await project.exportState(), { isTenant: (resource) => resource.type === TENANT_TYPE, files });
+
+    const changed = changeOneTenant(sitesRoot);
+    const oneChanged = await run(["up", "--yes"], "one-changed");
+    if (!/^\s*~ 1 updated\s*$/m.test(oneChanged.result.output)) throw new Error(`bench sanity check: changing ${changed.file} of ${changed.tenant} did not update one resource:\n${oneChanged.result.output.slice(-2000)}`);
+    const uploaded = (await emulator.storeCounters(NAMESPACE)).files - after.files;
+    if (uploaded !== 1) throw new Error(`bench sanity check: changing one file of ${changed.tenant} uploaded ${uploaded} files`);
+    const destroy = await run(["destroy", "--yes"], "destroy");
+    // Stack + TenantSites component + its orphan watch + one resource per tenant.
+    const deleted = Number(/^\s*- (\d+) deleted\s*$/m.exec(destroy.result.output)?.[1]);
+    if (deleted !== count + 3) throw new Error(`bench sanity check: the destroy of ${count} tenants deleted ${deleted} resources:\n${destroy.result.output.slice(-2000)}`);
+    log(`fleet of ${count}: one-tenant-changed up ${oneChanged.figures.seconds} s, destroy ${destroy.figures.seconds} s`);
+
     return {
       tenants: count,
       filesPerTenant: FLEET.filesPerTenant,
@@ -152,7 +255,14 @@ export async function runFleet({ repoRoot, node, scratch, log, count, budget }) 
       rateLimit: budget?.spec ?? "off",
       clientBudget: env.WFP_ASSETS_API_BUDGET ?? process.env.WFP_ASSETS_API_BUDGET ?? "default (1200/300, 5 % reserve)",
       skipCheckpoints: process.env.PULUMI_SKIP_CHECKPOINTS === "true",
-      operations: { coldUp: cold.figures, noOpPreview: preview.figures, noOpUp: noOpUp.figures, refresh: refresh.figures },
+      operations: {
+        coldUp: cold.figures,
+        noOpPreview: preview.figures,
+        noOpUp: noOpUp.figures,
+        refresh: refresh.figures,
+        oneTenantChangedUp: oneChanged.figures,
+        destroy: destroy.figures,
+      },
       state: Object.fromEntries(Object.entries(state).map(([key, value]) => [key, typeof value === "number" ? round(value, 1) : value])),
       emulatorWarnings: emulator.warnings,
     };

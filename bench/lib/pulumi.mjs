@@ -5,10 +5,14 @@
 import { PulumiProject as SharedProject } from "./fixtures.mjs";
 import { runTimed, watchPeakRss } from "./processes.mjs";
 
-/** What each engine-side Node process is: the dynamic provider plugin, and the program run by the language host. */
+/**
+ * What each process of a run is: the dynamic provider plugin and the program run by the language host (the two Node
+ * processes), and the CLI itself (`engine`: the engine, its checkpoints and its automatic log run in it).
+ */
 export const PULUMI_NODE_PROCESSES = {
   provider: /^\S*node \S*[/\\]cmd[/\\]dynamic-provider[/\\]index\.js/,
   program: /^\S*node \S*[/\\]cmd[/\\]run[/\\]index\.js/,
+  engine: /^\S*[/\\]pulumi (up|preview|refresh|destroy|import)\b/,
 };
 
 export class PulumiProject {
@@ -28,6 +32,11 @@ export class PulumiProject {
 
   get dir() {
     return this.project.dir;
+  }
+
+  /** The folder holding the project, its file:// state (`root/state`) and its PULUMI_HOME (`root/pulumi-home`). */
+  get root() {
+    return this.project.root;
   }
 
   /**
