@@ -8,6 +8,7 @@ import path from "node:path";
 import { libraryDeploy, measured } from "./deploy.mjs";
 import { startEmulatorProcess } from "./lib/emulator.mjs";
 import { judge, loadAverage, median, round } from "./lib/measure.mjs";
+import { watchPeakRss } from "./lib/processes.mjs";
 import { EMPTY_PROGRAM, PulumiProject, SITE_PROGRAM } from "./lib/pulumi.mjs";
 import { flushWrites, SITE_100K, writeSyntheticSite } from "./lib/sites.mjs";
 import { wranglerDeploy, writeWranglerProject } from "./lib/wrangler.mjs";
@@ -17,6 +18,16 @@ export const description = "a 100,000 × 4 KiB site: memory, no-op preview, cold
 
 const TARGETS = { peakRssMiB: 400, previewRatio: 2.5, deployRatio: 0.5, stateBytesPerFile: 100 };
 const SCRIPT = "site";
+/** The program's manifest build runs in a child process (src/manifest/build-off-thread.ts): watched on its own. */
+const MANIFEST_BUILD_PROCESS = { manifestBuild: /"entry":"[^"]*build-worker\.(js|ts)"/ };
+
+/** `project.run(args, { watchRss: true })`, with the peak of the program's manifest-build child as `peaks.manifestBuild`. */
+async function runWatched(project, args) {
+  let watcher;
+  const result = await project.run(args, { watchRss: true, onSpawn: (child) => (watcher = watchPeakRss(() => child.pid, MANIFEST_BUILD_PROCESS, 100)) });
+  result.peaks.manifestBuild = watcher.stop().manifestBuild;
+  return result;
+}
 const STACK_NAMESPACE = "stack";
 
 export async function run({ repoRoot, node, scratch, rounds, log }) {
@@ -69,7 +80,7 @@ export async function run({ repoRoot, node, scratch, rounds, log }) {
 
     log("cold pulumi up…");
     const coldLoad = loadAverage()[0];
-    const cold = await site.run(["up", "--yes"], { watchRss: true });
+    const cold = await runWatched(site, ["up", "--yes"]);
     const coldOutputs = await site.outputs();
     if (coldOutputs.uploadedFiles !== siteFiles.length) throw new Error(`bench sanity check: the cold up uploaded ${coldOutputs.uploadedFiles} of ${siteFiles.length} files`);
     log(`cold up ${round(cold.seconds)} s: program peak ${cold.peaks.program.peakMiB} MiB, provider peak ${cold.peaks.provider.peakMiB} MiB`);
@@ -83,12 +94,20 @@ export async function run({ repoRoot, node, scratch, rounds, log }) {
     for (let r = 0; r < previewRounds; r++) {
       previewLoads.push(loadAverage()[0]);
       for (const which of r % 2 === 0 ? ["empty", "site"] : ["site", "empty"]) {
-        const run = await (which === "site" ? site : empty).run(["preview"], { watchRss: true });
+        const run = await runWatched(which === "site" ? site : empty, ["preview"]);
         if (which === "site" && !/2 unchanged/.test(run.output)) throw new Error(`bench sanity check: the no-op preview planned changes:\n${run.output.slice(-2000)}`);
         previews[which].push(run);
       }
       log(`round ${r + 1}/${previewRounds}: empty ${round(previews.empty.at(-1).seconds)} s, site ${round(previews.site.at(-1).seconds)} s`);
     }
+
+    // The same no-op preview without TypeScript type-checking (Pulumi's PULUMI_NODEJS_TRANSPILE_ONLY): the program's
+    // floor without the compiler, which an empty type-checked program already spends ~340 MiB on.
+    const transpileOnly = {};
+    for (const [which, project] of [["empty", empty], ["site", site]]) {
+      transpileOnly[which] = await runWatched(project.withEnv({ PULUMI_NODEJS_TRANSPILE_ONLY: "true" }), ["preview"]);
+    }
+    log(`transpile-only previews: program peak empty ${transpileOnly.empty.peaks.program.peakMiB} MiB, site ${transpileOnly.site.peaks.program.peakMiB} MiB`);
 
     log("one changed file…");
     const changed = siteFiles[4242 % siteFiles.length];
@@ -97,7 +116,7 @@ export async function run({ repoRoot, node, scratch, rounds, log }) {
     const before = await emulator.storeCounters(STACK_NAMESPACE);
     const changePreview = await site.run(["preview", "--diff"]);
     if (!changePreview.output.includes(`/${changed}`)) throw new Error(`bench sanity check: preview --diff does not name /${changed}`);
-    const changeUp = await site.run(["up", "--yes"], { watchRss: true });
+    const changeUp = await runWatched(site, ["up", "--yes"]);
     const after = await emulator.storeCounters(STACK_NAMESPACE);
     const changeOutputs = await site.outputs();
     const change = {
@@ -120,6 +139,7 @@ export async function run({ repoRoot, node, scratch, rounds, log }) {
     // The program's floor: an empty TypeScript stack, which ts-node type-checks (Pulumi's default; bench/README.md).
     const emptyProgramPeak = peakOf(previews.empty, "program");
     const providerPeak = peakOf([cold, changeUp, ...previews.site], "provider");
+    const manifestBuildPeak = peakOf([cold, changeUp, ...previews.site], "manifestBuild");
     const bytesPerFile = siteState.length / siteFiles.length;
     const uploadedOne = change.filesStoredByEmulator === 1 && change.uploadedFilesOutput === 1;
 
@@ -138,7 +158,11 @@ export async function run({ repoRoot, node, scratch, rounds, log }) {
         program: cold.peaks.program,
         provider: cold.peaks.provider,
       },
-      peakRssMiB: { program: programPeak, emptyStackProgram: emptyProgramPeak, provider: providerPeak, targetMiB: TARGETS.peakRssMiB, met: programPeak <= TARGETS.peakRssMiB && providerPeak <= TARGETS.peakRssMiB },
+      transpileOnlyPreview: {
+        programPeakMiB: { empty: transpileOnly.empty.peaks.program.peakMiB, site: transpileOnly.site.peaks.program.peakMiB },
+        seconds: { empty: round(transpileOnly.empty.seconds), site: round(transpileOnly.site.seconds) },
+      },
+      peakRssMiB: { program: programPeak, manifestBuildChild: manifestBuildPeak, emptyStackProgram: emptyProgramPeak, provider: providerPeak, targetMiB: TARGETS.peakRssMiB, met: programPeak <= TARGETS.peakRssMiB && providerPeak <= TARGETS.peakRssMiB },
       noOpPreview: {
         loadAverage1m: previewLoads,
         emptyStackSeconds: previews.empty.map((p) => round(p.seconds)),
@@ -172,6 +196,14 @@ export async function run({ repoRoot, node, scratch, rounds, log }) {
       { measurement: "provider peak RSS (cold up, previews, one change)", value: providerPeak, unit: "MiB", target: `≤ ${TARGETS.peakRssMiB}`, met: providerPeak <= TARGETS.peakRssMiB },
       { measurement: "peak RSS, cold up: program / provider", value: `${cold.peaks.program.peakMiB} / ${cold.peaks.provider.peakMiB}`, unit: "MiB" },
       { measurement: "program peak RSS of an empty stack (its floor: ts-node type-checks)", value: emptyProgramPeak, unit: "MiB" },
+      { measurement: "manifest build child process peak RSS (cold up, previews, one change)", value: manifestBuildPeak, unit: "MiB" },
+      {
+        measurement: "program peak RSS, no-op preview without type-checking: site / empty stack",
+        value: `${transpileOnly.site.peaks.program.peakMiB} / ${transpileOnly.empty.peaks.program.peakMiB}`,
+        unit: "MiB",
+        target: `≤ ${TARGETS.peakRssMiB}`,
+        met: transpileOnly.site.peaks.program.peakMiB <= TARGETS.peakRssMiB,
+      },
       { measurement: "no-op pulumi preview, empty stack", value: round(previewEmpty), unit: "s" },
       { measurement: "no-op pulumi preview, 100k site", value: round(previewSite), unit: "s" },
       { measurement: "ratio site / empty stack", value: previewVerdict.ratio, unit: "×", target: previewVerdict.target, met: previewVerdict.met },
