@@ -139,13 +139,16 @@ export class TenantOperations {
     const tenant = deployment.tenant;
     const { archive, staged } = folders.upload(deployment.id, "deployed");
     try {
-      if (!(await loadArchive(pool, deployment.id, archive))) throw new Error("the stored archive of this upload is gone; upload the site again");
-      await extractArchive(archive, staged, limits);
-      const site = await folders.install(tenant, staged);
       // A tenant with a live site has a stack: no `stack select` or `stack init` before the update (stacks.ts).
       const { rows } = await pool.query<{ live: unknown }>("select live from platform_tenants where name = $1", [tenant]);
       const exists = rows[0]?.live !== null && rows[0]?.live !== undefined;
-      const program = this.program(tenant, site, deployment.assetConfig ?? {});
+      // The program reads the site's folder only when it runs, after the install below.
+      const program = this.program(tenant, folders.site(tenant), deployment.assetConfig ?? {});
+      // A new tenant's `stack init` runs while the archive is fetched and unpacked.
+      stacks.prepare(tenant, folders.workspace(tenant), program, exists);
+      if (!(await loadArchive(pool, deployment.id, archive))) throw new Error("the stored archive of this upload is gone; upload the site again");
+      await extractArchive(archive, staged, limits);
+      await folders.install(tenant, staged);
       const outcome = await stacks.up(tenant, folders.workspace(tenant), program, progress.line, { exists, refresh: payload.refresh === true });
       const { outputs, changed } = outcome;
       const result: DeployResult = {
