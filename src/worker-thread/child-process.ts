@@ -10,8 +10,8 @@
  * entry as a WorkerPool would (serve.ts answers over the IPC channel when it has no parent port), started the same way
  * from the compiled package and from the sources (entry.ts). Messages are structured clones (`serialization:
  * "advanced"`); errors come back as their own classes (carried-error.ts). A child that exits fails its jobs with a
- * WorkerThreadError; the next job starts a new one. The child exits by itself when this process goes away (its IPC
- * channel closes).
+ * WorkerThreadError; the next job starts a new one. Nothing of it outlives this process: the child is killed when
+ * this process exits, and exits by itself if this process is killed (its IPC channel closes).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { reviveError, type ErrorType } from "./carried-error.js";
@@ -42,6 +42,10 @@ export class ChildProcessRunner {
   readonly #ended = new WeakSet<ChildProcess>();
   readonly #jobs = new Map<number, PendingJob>();
   #nextId = 1;
+  /** Kills the child when this process exits (a listener only while a child runs). */
+  readonly #killOnExit = (): void => {
+    this.#child?.kill("SIGKILL");
+  };
 
   constructor(entry: string, settings: ChildProcessSettings, errorTypes: readonly ErrorType[]) {
     this.#entry = entry;
@@ -103,6 +107,7 @@ export class ChildProcessRunner {
       windowsHide: true,
     });
     this.#child = child;
+    process.on("exit", this.#killOnExit);
     child.on("message", (raw: unknown) => this.#received(raw));
     child.on("error", (error) => this.#stopped(child, "failed", `could not be started or reached: ${error.message}`, error));
     child.on("exit", (code, signal) => {
@@ -150,11 +155,13 @@ export class ChildProcessRunner {
   #end(child: ChildProcess): void {
     this.#ended.add(child);
     if (this.#child === child) this.#child = undefined;
+    if (!this.#child) process.off("exit", this.#killOnExit);
     child.kill();
   }
 
   #stopped(child: ChildProcess, reason: "failed" | "terminated", what: string, cause?: unknown): void {
     if (this.#child === child) this.#child = undefined;
+    if (!this.#child) process.off("exit", this.#killOnExit);
     const error = new WorkerThreadError(reason, `its child process ${what}`, cause === undefined ? undefined : { cause });
     for (const job of [...this.#jobs.values()]) if (job.child === child) job.settle({ error });
   }

@@ -4,6 +4,7 @@
  * the child (it is gone from the system) and the next job starts a new one; a child that dies fails its jobs with a
  * WorkerThreadError, and the runner recovers; close() fails a running job as "terminated".
  */
+import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -93,5 +94,36 @@ describe("ChildProcessRunner", () => {
     const outcome = await job;
     expect(outcome).toBeInstanceOf(WorkerThreadError);
     expect(outcome).toMatchObject({ reason: "terminated" });
+  });
+});
+
+describe("ChildProcessRunner and the process that started it", () => {
+  it("kills its child when that process exits, even a child that could not notice (stopped)", async () => {
+    const root = await tempDir();
+    await writeTree(root, { "index.html": "x" });
+    // A process that starts a child, prints its pid, and exits when told to (a line on stdin). The child is stopped
+    // before that: it cannot see its channel close, so only the parent's kill can end it.
+    const script = `
+      const { registerTypeScriptSources } = require(${JSON.stringify(path.resolve(__dirname, "..", "..", "src", "worker-thread", "typescript-sources.ts"))});
+      registerTypeScriptSources(${JSON.stringify(entry)});
+      const { ChildProcessRunner } = require(${JSON.stringify(path.resolve(__dirname, "..", "..", "src", "worker-thread", "child-process.ts"))});
+      const r = new ChildProcessRunner(${JSON.stringify(entry)}, { execArgv: [] }, []);
+      r.run({ directory: ${JSON.stringify(root)}, options: {}, form: "input" }).result.then(() => {
+        console.log(r.pid);
+        process.stdin.once("data", () => process.exit(0));
+      });
+    `;
+    const parent = spawn(process.execPath, ["-e", script], { stdio: ["pipe", "pipe", "inherit"] });
+    const exited = new Promise((resolve) => parent.once("exit", resolve));
+    const pid = await new Promise<number>((resolve) => parent.stdout.once("data", (chunk: Buffer) => resolve(Number(chunk.toString().trim()))));
+    expect(alive(pid)).toBe(true);
+    process.kill(pid, "SIGSTOP");
+    try {
+      parent.stdin.write("exit\n");
+      await exited;
+      await until(() => !alive(pid), 500);
+    } finally {
+      if (alive(pid)) process.kill(pid, "SIGKILL"); // a failing run must not leave it stopped, holding our pipes
+    }
   });
 });
