@@ -19,6 +19,7 @@ import { fillCompileCache } from "./compile-cache.ts";
 import { ConfigError, parseConfig, type ServiceConfig } from "./config.ts";
 import { startLocalPostgres, type LocalPostgres } from "./db/embedded-postgres.ts";
 import { openPool } from "./db/pool.ts";
+import { openQueuePool } from "./db/queue-pool.ts";
 import { migrate, sharedSecret } from "./db/schema.ts";
 import { buildApp } from "./http/app.ts";
 import { findPulumiCli, type PulumiCli } from "./pulumi-cli.ts";
@@ -222,17 +223,34 @@ function fencePulumiRuns(replicaId: string, log: Log, reason: string): void {
 }
 
 /**
+ * A promise no code awaited that fails (a library's own) ends the process as Node would by default, but through
+ * the service's redacting log, saying what happens next; the exit fences the Pulumi runs (startReplica).
+ */
+function exitOnUnhandledRejection(log: Log): void {
+  process.on("unhandledRejection", (reason) => {
+    log(
+      `unexpected failure, exiting: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}\n` +
+        "a job this replica was running runs again once its lease expires, on another replica or on this one restarted",
+    );
+    process.exit(1);
+  });
+}
+
+/**
  * Starts taking jobs, on a lease kept over connections of its own. A lost lease kills this replica's Pulumi
  * runs, then ends the process: nothing of it touches Cloudflare or a stack once its jobs belong to others.
  */
-async function startReplica(base: Foundation, parts: JobParts): Promise<{ replica: Replica; leasePool: pg.Pool }> {
+async function startReplica(base: Foundation, parts: JobParts): Promise<{ replica: Replica; leasePool: pg.Pool; queuePool: pg.Pool }> {
   const { config, log } = base;
   process.on("exit", (code) => fencePulumiRuns(parts.replicaId, log, `exit ${code}`));
   if (!canFence()) log(`Pulumi runs cannot be fenced on ${process.platform} (no /proc): a replica that loses its lease exits, but its running CLI does not`);
   const leasePool = openPool(base.db.databaseUrl, { max: 2, log });
+  // graphile-worker's own queries: one LISTEN connection, a job fetch per worker, and the settling of finished jobs.
+  const queuePool = openQueuePool(base.db.databaseUrl, { max: config.maxConcurrentDeploys + 2, log });
   const replica = new Replica({
     pool: base.db.pool,
     leasePool,
+    queuePool,
     replicaId: parts.replicaId,
     concurrency: config.maxConcurrentDeploys,
     leaseMs: config.leaseMs,
@@ -244,7 +262,7 @@ async function startReplica(base: Foundation, parts: JobParts): Promise<{ replic
     },
   });
   await replica.start();
-  return { replica, leasePool };
+  return { replica, leasePool, queuePool };
 }
 
 /** What the HTTP API calls: the tenants' uploads, state and deployments. */
@@ -309,6 +327,7 @@ interface Running {
   feed: EventFeed;
   cacheFilled: Promise<unknown>;
   leasePool: pg.Pool;
+  queuePool: pg.Pool;
   cloudflareClient: CloudflareClient;
 }
 
@@ -332,6 +351,7 @@ function handleSignals(base: Foundation, running: Running): void {
     await running.cacheFilled;
     await base.db.pool.end().catch(() => {});
     await running.leasePool.end().catch(() => {});
+    await running.queuePool.end().catch(() => {});
     await base.db.local?.stop();
     await running.cloudflareClient.close();
     await base.cloudflare.close();
@@ -353,17 +373,18 @@ async function main(): Promise<void> {
   const db = await openDatabase(config, bootLog);
   const secrets = await loadSharedSecrets(config, db.pool);
   const base = await connectOutside(config, db, secrets);
+  exitOnUnhandledRejection(base.log);
 
   const compileCache = path.join(config.dataDir, "node-compile-cache");
   // In the background: a deploy that starts before it is filled compiles as it always did.
   const cacheFilled = fillCompileCache(serviceDir, compileCache, base.log);
 
   const parts = await buildJobParts(base, compileCache);
-  const { replica, leasePool } = await startReplica(base, parts);
+  const { replica, leasePool, queuePool } = await startReplica(base, parts);
   const { service, cloudflareClient } = tenantService(base, parts);
   const { app, url } = await startHttp(base, service);
   printWelcome(base, parts.replicaId, url);
-  handleSignals(base, { app, replica, feed: parts.feed, cacheFilled, leasePool, cloudflareClient });
+  handleSignals(base, { app, replica, feed: parts.feed, cacheFilled, leasePool, queuePool, cloudflareClient });
 }
 
 main().catch((error: unknown) => {

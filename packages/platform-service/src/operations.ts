@@ -12,6 +12,7 @@
 import { rm } from "node:fs/promises";
 import type pg from "pg";
 import { extractArchive } from "./archive/extract.ts";
+import { isConnectionFailure } from "./db/connection-errors.ts";
 import type { SiteLimits } from "./archive/entry-rules.ts";
 import type { DeployResult } from "./deployment.ts";
 import type { JobKind, JobPayload } from "./queue.ts";
@@ -19,7 +20,7 @@ import type { Redactor } from "./redact.ts";
 import { tenantSalt } from "./salt.ts";
 import { dropArchive, loadArchive } from "./store/archives.ts";
 import type { DeploymentRecord, DeploymentRecords } from "./store/records.ts";
-import { StackOperationError, type TenantStacks } from "./stacks.ts";
+import { StackOperationError, StateBackendLost, type TenantStacks } from "./stacks.ts";
 import type { LiveSite, TenantFolders } from "./tenant-folders.ts";
 import { files } from "./tenants.ts";
 import { formatBytes, tenantSiteProgram, type AssetConfig } from "./wfp.ts";
@@ -74,7 +75,10 @@ export class TenantOperations {
     this.options = options;
   }
 
-  /** Runs one job to its end. Throws only when the database is away (graphile-worker then retries the job). */
+  /**
+   * Runs one job to its end. Throws only when the database is away, for the service or for the Pulumi run whose
+   * state is in it (graphile-worker then retries the job).
+   */
   async run(kind: JobKind, payload: JobPayload): Promise<void> {
     const { records, replicaId } = this.options;
     const before = await records.start(payload.deploymentId, replicaId);
@@ -122,6 +126,8 @@ export class TenantOperations {
     try {
       await stacks.unlock(tenant, folders.workspace(tenant), this.program(tenant, folders.site(tenant), {}), line);
     } catch (error) {
+      // The database went away again: this attempt ends here, and the next one releases the lock.
+      if (error instanceof StateBackendLost) throw error;
       // A stack the dead run never created, or never locked: nothing to release.
       line(`nothing to release (${error instanceof Error ? error.message.split("\n")[0] : String(error)})`);
     }
@@ -183,7 +189,7 @@ export class TenantOperations {
       await dropArchive(pool, deployment.id);
       this.options.log(`${tenant}: deploy ${deployment.id} live (${changed ? `${result.uploadedFiles} files uploaded` : "no change"})`);
     } catch (error) {
-      if (isDatabaseDown(error)) throw error;
+      if (lostDatabase(error)) throw error;
       await progress.flush().catch(() => {});
       await this.failed(deployment, error);
       await dropArchive(pool, deployment.id);
@@ -209,7 +215,7 @@ export class TenantOperations {
       await records.finish(deployment.id, { status: "succeeded" });
       this.options.log(`${tenant}: deleted`);
     } catch (error) {
-      if (isDatabaseDown(error)) throw error;
+      if (lostDatabase(error)) throw error;
       await progress.flush().catch(() => {});
       await this.failed(deployment, error);
     }
@@ -223,18 +229,18 @@ export class TenantOperations {
       await progress.flush();
       await records.finish(deployment.id, { status: "succeeded" });
     } catch (error) {
-      if (isDatabaseDown(error)) throw error;
+      if (lostDatabase(error)) throw error;
       await progress.flush().catch(() => {});
       await this.failed(deployment, error);
     }
   }
 }
 
-/** A connection error of the database (not a Pulumi or deploy failure): the job is retried, not failed. */
-function isDatabaseDown(error: unknown): boolean {
-  const code = (error as { code?: unknown }).code;
-  return (
-    typeof code === "string" &&
-    (["ECONNREFUSED", "ECONNRESET", "EPIPE", "57P01", "57P02", "57P03", "08000", "08003", "08006"].includes(code) || code.startsWith("08"))
-  );
+/**
+ * The database went away — the service's own queries, or the Pulumi run's state backend in it (stacks.ts): not a
+ * Pulumi or deploy failure. The job is retried, not failed: graphile-worker runs it again once the database is back
+ * (queue.ts), and `run` then finds it `running` and clears the lock and unfinished operation first.
+ */
+function lostDatabase(error: unknown): boolean {
+  return error instanceof StateBackendLost || isConnectionFailure(error);
 }

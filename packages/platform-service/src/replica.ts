@@ -7,7 +7,11 @@
  *   beside them (onLeaseLost, main.ts; pulumi-runs.ts);
  * - every `leaseMs / 3` the reaper deletes leases older than `leaseMs` and force-unlocks the graphile-worker
  *   workers they named, so those jobs run again on a live replica (operations.ts resumes them: the dead
- *   run's Pulumi lock is released, never a live one's).
+ *   run's Pulumi lock is released, never a live one's);
+ * - but only once the reaper itself has reached the database for a whole `leaseMs` without a failure (mayReap):
+ *   a database outage stops every replica's heartbeat alike, and when the database is back each live replica
+ *   gets a full lease period to renew before any is declared dead. So an outage (a restart, a failover) costs
+ *   no replica its lease, however it compares with `leaseMs`.
  */
 import { EventEmitter } from "node:events";
 import { Logger, makeWorkerUtils, run, type Runner, type Task, type WorkerEvents, type WorkerUtils } from "graphile-worker";
@@ -24,6 +28,11 @@ export interface ReplicaOptions {
    * `pool`, so a busy replica does not look dead to the others.
    */
   leasePool: pg.Pool;
+  /**
+   * The job runner's connections (db/queue-pool.ts): they wait out a database outage, so graphile-worker's
+   * settling of a job that ended meanwhile runs once the database is back rather than failing unhandled.
+   */
+  queuePool: pg.Pool;
   replicaId: string;
   /** Jobs this replica runs at once; 0 = accept uploads only, run no job. */
   concurrency: number;
@@ -34,6 +43,14 @@ export interface ReplicaOptions {
   onLeaseLost: () => void;
 }
 
+/**
+ * Whether a reaper may declare others dead (pure): it has reached the database without a failure since
+ * `upSince` (undefined: its last lease query failed), and that is a whole lease period ago.
+ */
+export function mayReap(upSince: number | undefined, now: number, leaseMs: number): boolean {
+  return upSince !== undefined && now - upSince >= leaseMs;
+}
+
 export class Replica {
   private readonly options: ReplicaOptions;
   private readonly workerIds = new Set<string>();
@@ -42,6 +59,8 @@ export class Replica {
   private reaper: NodeJS.Timeout | undefined;
   private sweeper: NodeJS.Timeout | undefined;
   private utils: WorkerUtils | undefined;
+  /** Since when this replica's lease queries have all succeeded (mayReap); undefined after a failure. */
+  private upSince: number | undefined;
 
   constructor(options: ReplicaOptions) {
     this.options = options;
@@ -56,6 +75,8 @@ export class Replica {
   async start(): Promise<void> {
     const { pool, replicaId, concurrency, leaseMs, log } = this.options;
     await pool.query("insert into platform_replicas (id) values ($1)", [replicaId]);
+    // A replica that starts cannot tell whether the others were just cut off from the database: it waits a lease too.
+    this.upSince = Date.now();
     this.heartbeat = setInterval(() => void this.beat(), Math.max(100, leaseMs / 6));
     this.reaper = setInterval(() => void this.reap(), Math.max(200, leaseMs / 3));
     // One queue per tenant leaves a queue row per tenant behind; graphile-worker's cleanup drops the empty ones.
@@ -80,7 +101,7 @@ export class Replica {
         await this.options.runJob(kind, jobPayloadSchema.parse(payload));
       };
     this.runner = await run({
-      pgPool: pool,
+      pgPool: this.options.queuePool,
       concurrency,
       noHandleSignals: true,
       // Jobs are announced with NOTIFY; the poll only catches retries that come due.
@@ -101,18 +122,21 @@ export class Replica {
         this.options.replicaId,
         [...this.workerIds],
       ]);
+      this.upSince ??= Date.now();
       if (rowCount === 0) {
         this.options.log(`${this.options.replicaId}: this replica's lease was taken over by others (it was stopped too long); exiting so no job runs twice`);
         this.options.onLeaseLost();
       }
     } catch (error) {
-      // The database is away: the lease may expire meanwhile; the next beat finds out.
+      // The database is away: the lease may look expired meanwhile, but no reaper acts on that (mayReap).
+      this.upSince = undefined;
       this.options.log(`heartbeat: ${(error as Error).message}`);
     }
   }
 
   private async reap(): Promise<void> {
     const { leasePool, leaseMs, log, replicaId } = this.options;
+    if (!mayReap(this.upSince, Date.now(), leaseMs)) return;
     try {
       const { rows } = await leasePool.query<{ id: string; worker_ids: string[] }>(
         "delete from platform_replicas where heartbeat_at < now() - make_interval(secs => $1) and id <> $2 returning id, worker_ids",
@@ -125,6 +149,7 @@ export class Replica {
         log(`${row.id} stopped renewing its lease: its jobs run again on live replicas`);
       }
     } catch (error) {
+      this.upSince = undefined;
       log(`lease reaper: ${(error as Error).message}`);
     }
   }

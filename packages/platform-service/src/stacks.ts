@@ -20,6 +20,7 @@ import {
 import { z } from "zod";
 import type { FailureCode } from "./deployment.ts";
 import { describeEngineEvent } from "./engine-events.ts";
+import { lostStateBackend } from "./state-outage.ts";
 import type { SiteOutputs } from "./wfp.ts";
 
 export interface StackEnvironment {
@@ -40,6 +41,15 @@ export class StackOperationError extends Error {
     super(message);
     this.code = code;
   }
+}
+
+/**
+ * The run failed because its Postgres state backend was away (state-outage.ts): the database restarted or failed
+ * over. Not the tenant's failure: the job runs again once the database is back, clearing the lock and the
+ * unfinished operation the run may have left (operations.ts).
+ */
+export class StateBackendLost extends Error {
+  override readonly name = "StateBackendLost";
 }
 
 /** The stack's outputs (wfp.ts `tenantSiteProgram`), as the engine reports them for the stack resource. */
@@ -78,7 +88,14 @@ function lockDetail(error: CommandError): string {
 }
 
 /** The failure as the tenant sees it: the engine's error lines when there were any, else the CLI's stderr. */
-function failure(error: unknown, code: FailureCode, tenant: string, errorLines: string[], project: string): StackOperationError {
+function failure(error: unknown, code: FailureCode, tenant: string, errorLines: string[], env: StackEnvironment): StackOperationError | StateBackendLost {
+  const project = env.projectName;
+  const backendUrl = env.envVars.PULUMI_BACKEND_URL ?? "";
+  const said = [error instanceof Error ? error.message : String(error), ...errorLines].join("\n");
+  if (lostStateBackend(said, backendUrl)) {
+    const cause = said.split("\n").find((line) => lostStateBackend(line, backendUrl)) ?? said.slice(-400);
+    return new StateBackendLost(`the Pulumi state backend (the service's database) went away during this run: ${cause.trim()}`);
+  }
   if (error instanceof ConcurrentUpdateError) {
     return new StackOperationError(
       "stack-locked",
@@ -224,7 +241,7 @@ export class TenantStacks {
       const outputs = outputsSchema.parse(seen.outputs ?? plainOutputs(await stack.workspace.stackOutputs(tenant)));
       return { changed, outputs };
     } catch (error) {
-      throw failure(error, "deploy-failed", tenant, errorLines, this.env.projectName);
+      throw failure(error, "deploy-failed", tenant, errorLines, this.env);
     }
   }
 
@@ -243,7 +260,7 @@ export class TenantStacks {
         onLine(`stack ${this.env.projectName}/${tenant} does not exist: nothing to destroy`);
         return;
       }
-      throw failure(error, "delete-failed", tenant, errorLines, this.env.projectName);
+      throw failure(error, "delete-failed", tenant, errorLines, this.env);
     }
   }
 
@@ -261,7 +278,7 @@ export class TenantStacks {
       onLine("unfinished operations cleared; the live worker was read again");
     } catch (error) {
       this.selected.delete(tenant);
-      throw failure(error, "unlock-failed", tenant, errorLines, this.env.projectName);
+      throw failure(error, "unlock-failed", tenant, errorLines, this.env);
     }
   }
 }
