@@ -14,7 +14,9 @@ import { ObjectStore } from "./store/objects.js";
 import { loadOrCreateApiToken, loadOrCreateJwtKey } from "./store/secrets.js";
 import type { ManifestEntry } from "./model/session-manifest.js";
 import { type SessionScope, SessionStore } from "./store/sessions.js";
-import { type EmulatorState, type NamespaceRecord, StatePersister, loadState } from "./store/state.js";
+import type { EmulatorState, NamespaceRecord } from "./store/state.js";
+import { type StatePersister, openStateStore } from "./store/state-store.js";
+import type { ScriptRecord } from "./model/script-record.js";
 
 /**
  * Everything a route needs, opened from one data directory: state, stores, JWT issuer, credentials, counters and
@@ -58,7 +60,7 @@ export class EmulatorCore {
       await mkdir(tmpDir, { recursive: true });
       const key = await loadOrCreateJwtKey(dataDir);
       const tokens = config.tokens.length > 0 ? config.tokens : [{ token: await loadOrCreateApiToken(dataDir) }];
-      const state = await loadState(path.join(dataDir, "state.json"));
+      const { state, persister } = await openStateStore(dataDir);
       const objects = new ObjectStore(path.join(dataDir, "objects"), tmpDir);
       const sessions = new SessionStore(path.join(dataDir, "sessions"), objects);
       const now = Date.now() / 1000;
@@ -71,7 +73,7 @@ export class EmulatorCore {
         temporary,
         releaseLock,
         state,
-        new StatePersister(path.join(dataDir, "state.json"), state),
+        persister,
         new BlobStore(path.join(dataDir, "blobs"), tmpDir),
         objects,
         sessions,
@@ -143,7 +145,12 @@ export class EmulatorCore {
     this.reservedSessions.delete(`${account}/${session}`);
   }
 
-  persist(): Promise<void> {
+  /**
+   * Writes what changed and resolves once it is on disk: answer a mutation only after this. Pass the script records
+   * changed in place (tags, settings); what was set in or deleted from the state's Maps is noted by the state itself.
+   */
+  persist(...changedInPlace: ScriptRecord[]): Promise<void> {
+    for (const record of changedInPlace) this.state.touch(record);
     return this.persister.flush();
   }
 

@@ -21,6 +21,7 @@ import {
 import { formatDeployEvent, type DeployEvent } from "../../src/deploy/index.js";
 import { type EmulatorOptions, type EmulatorStats, type RunningEmulator, startEmulator } from "../../src/emulator/index.js";
 import { BlobStore, type StoreScope } from "../../src/emulator/store/blobs.js";
+import { readState } from "../../src/emulator/store/state-store.js";
 import { buildManifest, hashAssetBytes, type BuiltManifest } from "../../src/manifest/index.js";
 import { seededBytes, writeTree } from "../fixtures/sites.mjs";
 
@@ -220,17 +221,13 @@ export class ProgressRecorder {
 // ---------------------------------------------------------------------------------------------------------------
 // End-state checks
 
-interface StateFile {
-  accounts: Array<{ id: string; namespaces: Array<{ id: string; name: string }> }>;
-}
-
 /** The emulator's own store code, pointed at its data dir; only `read` is used. */
 export async function storeReader(h: Harness, target: ScriptTarget): Promise<{ store: BlobStore; scope: StoreScope }> {
   const store = new BlobStore(path.join(h.emu.dataDir, "blobs"), path.join(h.emu.dataDir, "tmp"));
   if (!target.namespace) return { store, scope: { account: target.accountId, kind: "account" } };
-  const state = JSON.parse(await readFile(path.join(h.emu.dataDir, "state.json"), "utf8")) as StateFile;
-  const ns = state.accounts.find((a) => a.id === target.accountId)?.namespaces.find((n) => n.name === target.namespace);
-  if (!ns) throw new Error(`namespace ${target.namespace} not in the emulator's state.json`);
+  const state = await readState(h.emu.dataDir);
+  const ns = state.accounts.get(target.accountId)?.namespaces.get(target.namespace);
+  if (!ns) throw new Error(`namespace ${target.namespace} not in the emulator's stored state`);
   return { store, scope: { account: target.accountId, kind: "namespace", namespaceId: ns.id } };
 }
 

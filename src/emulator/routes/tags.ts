@@ -83,7 +83,7 @@ async function setTags(core: EmulatorCore, record: ScriptRecord, tags: string[])
   for (const tag of tags) checkTag(tag);
   if (tags.length > MAX_TAGS) throw badRequest(`A script has at most ${MAX_TAGS} tags; this would give it ${tags.length}.`);
   record.tags = tags;
-  await core.persist();
+  await core.persist(record);
   return ok(tags);
 }
 

@@ -88,7 +88,7 @@ async function patchScriptSettings(core: EmulatorCore, ctx: RequestContext): Pro
   if (patch.tags !== undefined) record.tags = tagsOf(patch.tags);
   checkSettingsPatch(patch);
   applySettingsPatch(record.settings, patch);
-  await core.persist();
+  await core.persist(record);
   return ok(scriptSettingAnswer(record));
 }
 

@@ -1,13 +1,14 @@
-import { readFile } from "node:fs/promises";
-import { z } from "zod";
 import { type ScriptRecord, computeVersionKey } from "../model/script-record.js";
-import { writeFileAtomic } from "./atomic.js";
+import type { Snapshot, StoredScript } from "./state-file.js";
 
 /**
  * The emulator's metadata: namespaces, scripts (with references to their manifest and module objects) and spent
  * upload sessions. Held in memory as Maps (names are client input; a plain object would let "__proto__" alias
- * the prototype) and persisted to one JSON file after every mutation. Mutations are synchronous, so concurrent
- * requests never interleave inside one; `flush` coalesces the writes that pile up while one is in flight.
+ * the prototype). Mutations are synchronous, so concurrent requests never interleave inside one.
+ *
+ * The state notes which records changed since the last write, so the store writes only those
+ * (store/state-store.ts): every Map here records its `set`/`delete`/`clear` itself. A record changed in place
+ * (a script's tags or settings) is not seen by its Map: its route says so with `touch(record)`.
  */
 
 export interface NamespaceRecord {
@@ -25,47 +26,57 @@ export interface AccountRecord {
   spentSessions: Map<string, number>;
 }
 
-const moduleSchema = z.object({ name: z.string(), contentType: z.string(), object: z.string(), size: z.number() });
-const scriptSchema = z.object({
-  name: z.string(),
-  etag: z.string(),
-  // Absent in state files written before it existed; derived on load.
-  versionKey: z.string().optional(),
-  createdOn: z.string(),
-  modifiedOn: z.string(),
-  deploymentId: z.string(),
-  mainModule: z.string().optional(),
-  bodyPart: z.string().optional(),
-  modules: z.array(moduleSchema),
-  manifestRef: z.string().optional(),
-  assetCount: z.number(),
-  assetConfig: z.record(z.string(), z.unknown()),
-  bindings: z.array(z.record(z.string(), z.unknown())),
-  compatibilityDate: z.string().optional(),
-  compatibilityFlags: z.array(z.string()),
-  tags: z.array(z.string()),
-  usageModel: z.string(),
-  settings: z.record(z.string(), z.unknown()),
-  lastDeployedFrom: z.string().optional(),
-  puts: z.number(),
-});
-const stateFileSchema = z.object({
-  version: z.literal(1),
-  accounts: z.array(
-    z.object({
-      id: z.string(),
-      namespaces: z.array(
-        z.object({ id: z.string(), name: z.string(), createdOn: z.string(), modifiedOn: z.string(), scripts: z.array(scriptSchema) }),
-      ),
-      scripts: z.array(scriptSchema),
-      spentSessions: z.array(z.tuple([z.string(), z.number()])),
-    }),
-  ),
-});
-type StateFile = z.infer<typeof stateFileSchema>;
+/** A record that changed since the last write, by where it lives; its content is read when the write happens. */
+export type ChangedKey =
+  | { kind: "account"; account: string }
+  | { kind: "namespace"; account: string; name: string }
+  | { kind: "script"; account: string; namespace: string | undefined; name: string }
+  | { kind: "session"; account: string; id: string };
+
+interface Hooks<K, V> {
+  changed(key: K): void;
+  /** Called on every `set` before `changed`, to start tracking a value's own Maps. */
+  adopt?(key: K, value: V): void;
+}
+
+/** A Map that reports which keys were set or deleted. */
+class TrackedMap<K, V> extends Map<K, V> {
+  private readonly hooks: Hooks<K, V>;
+
+  constructor(hooks: Hooks<K, V>) {
+    super(); // no entries: Map's constructor would call `set` before `hooks` exists
+    this.hooks = hooks;
+  }
+
+  override set(key: K, value: V): this {
+    super.set(key, value);
+    // `hooks` is unset only while Map's own constructor runs; it adds nothing here.
+    this.hooks?.adopt?.(key, value);
+    this.hooks?.changed(key);
+    return this;
+  }
+
+  override delete(key: K): boolean {
+    const had = super.delete(key);
+    if (had) this.hooks.changed(key);
+    return had;
+  }
+
+  override clear(): void {
+    const keys = [...this.keys()];
+    super.clear();
+    for (const key of keys) this.hooks.changed(key);
+  }
+}
 
 export class EmulatorState {
-  readonly accounts = new Map<string, AccountRecord>();
+  private changes = new Map<string, ChangedKey>();
+  /** Where each script record is held, for `touch`. */
+  private readonly locations = new WeakMap<ScriptRecord, { account: string; namespace: string | undefined }>();
+  readonly accounts: Map<string, AccountRecord> = new TrackedMap<string, AccountRecord>({
+    changed: (account) => this.note({ kind: "account", account }),
+    adopt: (account, record) => this.adoptAccount(account, record),
+  });
 
   /** The account's record, created on first use (any syntactically valid account id exists). */
   account(id: string): AccountRecord {
@@ -75,6 +86,19 @@ export class EmulatorState {
       this.accounts.set(id, account);
     }
     return account;
+  }
+
+  /** Notes that `record`, changed in place, must be written again (a no-op once it is no longer held). */
+  touch(record: ScriptRecord): void {
+    const at = this.locations.get(record);
+    if (at) this.note({ kind: "script", account: at.account, namespace: at.namespace, name: record.name });
+  }
+
+  /** The records changed since the last call, in the order they first changed. */
+  takeChanges(): ChangedKey[] {
+    const taken = [...this.changes.values()];
+    this.changes = new Map();
+    return taken;
   }
 
   /** Forgets spent sessions whose JWTs have expired anyway. */
@@ -98,97 +122,70 @@ export class EmulatorState {
     return refs;
   }
 
-  toJSON(): StateFile {
+  toSnapshot(generation: number): Snapshot {
     return {
-      version: 1,
+      version: 2,
+      generation,
       accounts: [...this.accounts].map(([id, a]) => ({
         id,
-        namespaces: [...a.namespaces.values()].map((ns) => ({
-          id: ns.id,
-          name: ns.name,
-          createdOn: ns.createdOn,
-          modifiedOn: ns.modifiedOn,
-          scripts: [...ns.scripts.values()],
-        })),
+        namespaces: [...a.namespaces.values()].map((ns) => ({ ...namespaceFields(ns), scripts: [...ns.scripts.values()] })),
         scripts: [...a.scripts.values()],
         spentSessions: [...a.spentSessions],
       })),
     };
   }
 
-  static fromJSON(data: unknown, source: string): EmulatorState {
-    const parsed = stateFileSchema.safeParse(data);
-    if (!parsed.success) {
-      throw new Error(`${source} is not a valid emulator state file (${parsed.error.issues[0]?.message ?? "invalid"}). Move it away or use another --data directory.`);
-    }
+  /** The state a snapshot holds, with nothing noted as changed. */
+  static fromSnapshot(snapshot: Snapshot): EmulatorState {
     const state = new EmulatorState();
-    const withKey = (s: z.infer<typeof scriptSchema>): ScriptRecord => ({ ...s, versionKey: s.versionKey ?? computeVersionKey(s) });
-    for (const a of parsed.data.accounts) {
+    for (const a of snapshot.accounts) {
       const account = state.account(a.id);
       for (const ns of a.namespaces) {
-        account.namespaces.set(ns.name, { ...ns, scripts: new Map(ns.scripts.map((s) => [s.name, withKey(s)])) });
+        account.namespaces.set(ns.name, { ...namespaceFields(ns), scripts: new Map(ns.scripts.map((s) => [s.name, scriptRecordOf(s)])) });
       }
-      for (const s of a.scripts) account.scripts.set(s.name, withKey(s));
+      for (const s of a.scripts) account.scripts.set(s.name, scriptRecordOf(s));
       for (const [sid, exp] of a.spentSessions) account.spentSessions.set(sid, exp);
     }
+    state.takeChanges();
     return state;
   }
+
+  private note(key: ChangedKey): void {
+    this.changes.set(JSON.stringify(Object.values(key)), key);
+  }
+
+  /** Swaps an account's plain Maps for tracked ones (with the same entries, noted as changed). */
+  private adoptAccount(account: string, record: AccountRecord): void {
+    if (record.namespaces instanceof TrackedMap) return;
+    record.namespaces = this.tracked(record.namespaces, {
+      changed: (name) => this.note({ kind: "namespace", account, name }),
+      adopt: (name, ns) => {
+        if (!(ns.scripts instanceof TrackedMap)) ns.scripts = this.scriptMap(ns.scripts, account, name);
+      },
+    });
+    record.scripts = this.scriptMap(record.scripts, account, undefined);
+    record.spentSessions = this.tracked(record.spentSessions, { changed: (id) => this.note({ kind: "session", account, id }) });
+  }
+
+  private scriptMap(from: Map<string, ScriptRecord>, account: string, namespace: string | undefined): Map<string, ScriptRecord> {
+    return this.tracked(from, {
+      changed: (name) => this.note({ kind: "script", account, namespace, name }),
+      adopt: (_name, record) => this.locations.set(record, { account, namespace }),
+    });
+  }
+
+  private tracked<K, V>(from: Map<K, V>, hooks: Hooks<K, V>): Map<K, V> {
+    const map = new TrackedMap<K, V>(hooks);
+    for (const [key, value] of from) map.set(key, value);
+    return map;
+  }
 }
 
-export async function loadState(file: string): Promise<EmulatorState> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return new EmulatorState();
-    throw err;
-  }
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch {
-    throw new Error(`${file} is not valid JSON. Move it away or use another --data directory.`);
-  }
-  return EmulatorState.fromJSON(data, file);
+export function namespaceFields(ns: Pick<NamespaceRecord, "id" | "name" | "createdOn" | "modifiedOn">) {
+  return { id: ns.id, name: ns.name, createdOn: ns.createdOn, modifiedOn: ns.modifiedOn };
 }
 
-/** Coalescing writer: every `flush()` resolves once a write that began after the call has finished. */
-export class StatePersister {
-  private requested = 0;
-  private running: Promise<void> | undefined;
-  private waiters: Array<{ target: number; resolve: () => void; reject: (err: unknown) => void }> = [];
-
-  constructor(
-    private readonly file: string,
-    private readonly state: EmulatorState,
-  ) {}
-
-  flush(): Promise<void> {
-    const target = ++this.requested;
-    const done = new Promise<void>((resolve, reject) => this.waiters.push({ target, resolve, reject }));
-    if (!this.running) this.running = this.loop();
-    return done;
-  }
-
-  private async loop(): Promise<void> {
-    let completed = 0;
-    while (completed < this.requested) {
-      const generation = this.requested;
-      try {
-        await writeFileAtomic(this.file, JSON.stringify(this.state.toJSON()));
-        completed = generation;
-        this.settle((w) => w.target <= generation, (w) => w.resolve());
-      } catch (err) {
-        completed = generation;
-        this.settle((w) => w.target <= generation, (w) => w.reject(err));
-      }
-    }
-    this.running = undefined;
-  }
-
-  private settle(match: (w: StatePersister["waiters"][number]) => boolean, act: (w: StatePersister["waiters"][number]) => void): void {
-    const ready = this.waiters.filter(match);
-    this.waiters = this.waiters.filter((w) => !match(w));
-    ready.forEach(act);
-  }
+/** A stored script as held in memory; records saved before the version key existed get it derived. */
+export function scriptRecordOf(stored: StoredScript): ScriptRecord {
+  return { ...stored, versionKey: stored.versionKey ?? computeVersionKey(stored) };
 }
