@@ -136,15 +136,31 @@ describe("three replicas on one Postgres", { timeout: 900_000 }, () => {
     const client = new pg.Client({ connectionString: databaseUrl });
     await client.connect();
     try {
-      const { rows } = await client.query<{ tenant: string; id: string; runner: string; started_at: Date; finished_at: Date; attempts: number }>(
-        "select tenant, id, runner, started_at, finished_at, attempts from platform_deployments where started_at is not null order by tenant, started_at",
+      const { rows } = await client.query<{ tenant: string; id: string; runner: string; status: string; started_at: Date; finished_at: Date; attempts: number }>(
+        "select tenant, id, runner, status, started_at, finished_at, attempts from platform_deployments where started_at is not null order by tenant, started_at",
       );
+      /** A tenant's deployments with their events, for a failure's message. */
+      const story = async (tenant: string): Promise<string> => {
+        const { rows: events } = await client.query<{ deployment_id: string; seq: number; time: Date; message: string }>(
+          "select e.deployment_id, e.seq, e.time, e.message from platform_events e join platform_deployments d on d.id = e.deployment_id where d.tenant = $1 order by e.time, e.seq",
+          [tenant],
+        );
+        const records = rows.filter((row) => row.tenant === tenant).map((row) => `${row.id} ${row.status} on ${row.runner} ${row.started_at.toISOString()}..${row.finished_at?.toISOString()}`);
+        const calls = requestLog.filter(({ line }) => line.includes(`/scripts/${tenant}`)).map(({ at, line }) => `${new Date(at).toISOString()} emulator: ${line}`);
+        return [...records, ...events.map((event) => `${event.time.toISOString()} ${event.deployment_id}#${event.seq} ${event.message}`), ...calls].join("\n");
+      };
       const overlaps: string[] = [];
       for (let i = 1; i < rows.length; i++) {
         const [before, after] = [rows[i - 1]!, rows[i]!];
         if (before.tenant === after.tenant && after.started_at < before.finished_at) overlaps.push(`${after.tenant}: ${after.id} started before ${before.id} finished`);
       }
       expect(overlaps).toEqual([]);
+      // Every upload either ran to success or was superseded while it waited: none failed.
+      const unsettled = rows.filter((row) => row.status !== "succeeded");
+      if (unsettled.length > 0) expect.fail(`deployments that did not succeed:\n${(await Promise.all([...new Set(unsettled.map((row) => row.tenant))].map(story))).join("\n\n")}`);
+      const { rows: states } = await client.query<{ status: string; count: string }>("select status, count(*) from platform_deployments group by status");
+      const counts = Object.fromEntries(states.map((row) => [row.status, Number(row.count)]));
+      expect((counts.succeeded ?? 0) + (counts.superseded ?? 0)).toBe(TENANTS.length * VERSIONS);
       // Each ran once (no crash here), and the work was spread over the replicas.
       expect(rows.filter((row) => row.attempts !== 1)).toEqual([]);
       expect(new Set(rows.map((row) => row.runner)).size).toBe(3);
@@ -155,11 +171,9 @@ describe("three replicas on one Postgres", { timeout: 900_000 }, () => {
       for (const tenant of TENANTS) {
         const mine = logged.operations.filter((operation) => operation.tenant === tenant).sort((a, b) => a.start - b.start);
         for (let i = 1; i < mine.length; i++) expect(mine[i]!.start, `${tenant}: deploy ${i + 1} began before deploy ${i} ended`).toBeGreaterThanOrEqual(mine[i - 1]!.end);
-        expect(mine.length, tenant).toBe(rows.filter((row) => row.tenant === tenant).length);
+        const ran = rows.filter((row) => row.tenant === tenant).length;
+        if (mine.length !== ran) expect.fail(`${tenant}: ${mine.length} deploys at Cloudflare, ${ran} in the records:\n${await story(tenant)}`);
       }
-      const { rows: states } = await client.query<{ status: string; count: string }>("select status, count(*) from platform_deployments group by status");
-      const counts = Object.fromEntries(states.map((row) => [row.status, Number(row.count)]));
-      expect((counts.succeeded ?? 0) + (counts.superseded ?? 0)).toBe(TENANTS.length * VERSIONS);
     } finally {
       await client.end();
     }
