@@ -3,15 +3,14 @@
  * (next-step.ts decides them), the idle timeout (exchange.ts) and the API budget shared by the whole process
  * (budget/), including waiting out a 429. Everything protocol-specific (paths, result shapes) lives elsewhere.
  */
-import { Agent, type FormData } from "undici";
-import type { z } from "zod";
+import { Agent } from "undici";
 import { failureOfThrown } from "./attempt-failure.js";
 import { budgetKey, sharedBudget } from "./budget/registry.js";
 import { RateLimitWaitExceeded, type ApiBudget, type BudgetPermit } from "./budget/api-budget.js";
 import { eachWaitOnce, observerOfCall } from "./budget/observe.js";
 import type { BudgetWaitObserver } from "./budget/wait.js";
 import { assertHeaderSafe, CloudflareConfigError, MissingCredentialsError, normalizeBaseUrl, resolveBaseUrl, resolveCredentials, type Credentials } from "./config.js";
-import { interpretResponse, type AttemptFailure, type ResponseOutcome } from "./envelope.js";
+import { interpretResponse, type AttemptFailure, type ResponseOutcome, type ResultSchema } from "./envelope.js";
 import { CloudflareApiError, type ApiErrorKind } from "./errors.js";
 import { exchange, type Exchanged } from "./exchange.js";
 import { afterFailure, blockBound, failureFor, FIRST_ATTEMPT, type NextStep, type RetryRules, type RetryState } from "./next-step.js";
@@ -99,11 +98,16 @@ export interface ApiRequest<T> {
   path: string;
   query?: Record<string, string | undefined>;
   json?: unknown;
-  /** Called once per attempt: a FormData body is a one-shot stream and cannot be replayed. */
+  /**
+   * Called once per attempt: a FormData body is a one-shot stream and cannot be replayed. Node's global FormData type:
+   * progress-body.ts encodes the form itself (undici never sees it), and the public declarations need not load
+   * undici's types.
+   */
   form?: () => FormData;
   /** "api" (default) sends the API credentials; `{ bearer }` sends only that token (the upload JWT). */
   auth?: "api" | { bearer: string };
-  schema: z.ZodType<T>;
+  /** A zod schema of the envelope's `result`. */
+  schema: ResultSchema<T>;
   /** Accept `result: null` / an empty 204 even if `schema` does not; `result` is then null. */
   allowNullResult?: boolean;
   retry?: Partial<RetryPolicy> | false;

@@ -45,8 +45,22 @@ export interface ReceivedResponse {
   body: string;
 }
 
+/**
+ * What reading a result takes of its schema: zod's `safeParse`, and of a failure the issues. Spelled out rather than
+ * `z.ZodType<T>` because it reaches the public declarations (CloudflareClient.request), which must not load zod's
+ * types in a user's type-check; every zod schema is one.
+ */
+export interface ResultSchema<T> {
+  safeParse(data: unknown): { success: true; data: T } | { success: false; error: SchemaIssues };
+}
+
+/** The part of a `z.ZodError` a message needs. */
+export interface SchemaIssues {
+  issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>;
+}
+
 export interface InterpretOptions<T> {
-  schema: z.ZodType<T>;
+  schema: ResultSchema<T>;
   allowNullResult?: boolean;
   now?: number;
 }
@@ -86,7 +100,7 @@ function collectErrors(errors: z.infer<typeof envelopeSchema>["errors"]): { code
   return { codes, messages, rendered };
 }
 
-export function summarizeIssues(error: z.ZodError): string {
+export function summarizeIssues(error: SchemaIssues): string {
   const shown = error.issues.slice(0, 5).map((issue) => {
     const where = issue.path.length > 0 ? issue.path.map(String).join(".") : "(result)";
     return `${where}: ${issue.message}`;

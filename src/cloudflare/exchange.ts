@@ -10,7 +10,7 @@
  * therefore off here, and the watchdog — armed when the request gets its socket, not while it queues for one —
  * counts every body chunk undici pulls and every answer chunk.
  */
-import type { Dispatcher, FormData } from "undici";
+import type { Dispatcher } from "undici";
 import { IdleWatchdog, type TransferPhase } from "./idle-watchdog.js";
 import { progressBody } from "./progress-body.js";
 

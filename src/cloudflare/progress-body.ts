@@ -7,7 +7,6 @@
  * are streamed as they are sent (a bucket's AssetPartFile reads and encodes from disk), never buffered.
  */
 import { randomBytes } from "node:crypto";
-import type { FormData } from "undici";
 
 /**
  * Bodies go in slices of at most this size — JSON text, and File chunks too (an in-memory Blob streams as one

@@ -138,6 +138,26 @@ interface SettingSpec<T> {
 
 const DURATION = "a duration such as 90s, 5m or 1500ms (a bare number is seconds)";
 
+/**
+ * The settings' names. Spelled out rather than `keyof typeof TRANSPORT_SETTINGS` so that the public declarations
+ * naming them (the provider engine's config) do not carry the zod schemas below; the `satisfies` on
+ * TRANSPORT_SETTINGS fails `tsc` when a setting is missing here or not listed here.
+ */
+export type TransportSettingKey =
+  | "idleTimeout"
+  | "requestTimeout"
+  | "retryAttempts"
+  | "retryDelay"
+  | "retryMaxDelay"
+  | "gatewayDelay"
+  | "uploadConcurrency"
+  | "apiBudget"
+  | "apiBudgetReserve"
+  | "apiPerSecond"
+  | "countUploadCalls"
+  | "apiBudgetShare"
+  | "rateLimitWait";
+
 /** The settings, their environment variables, defaults and accepted forms (README and error messages use these). */
 export const TRANSPORT_SETTINGS = {
   idleTimeout: {
@@ -215,9 +235,7 @@ export const TRANSPORT_SETTINGS = {
     accepted: `${DURATION}; 0 fails at the first 429`,
     schema: refine(duration(0)),
   },
-} satisfies Record<string, SettingSpec<unknown>>;
-
-export type TransportSettingKey = keyof typeof TRANSPORT_SETTINGS;
+} satisfies Record<TransportSettingKey, SettingSpec<unknown>>;
 
 const inputValue = z.union([z.string(), z.number(), z.boolean()]).optional();
 
