@@ -16,6 +16,7 @@
 import { EventEmitter } from "node:events";
 import { Logger, makeWorkerUtils, run, type Runner, type Task, type WorkerEvents, type WorkerUtils } from "graphile-worker";
 import type pg from "pg";
+import { databaseAnswers } from "./db/queue-pool.ts";
 import { jobPayloadSchema, type JobKind, type JobPayload } from "./queue.ts";
 
 /** How often empty per-tenant queues are dropped. */
@@ -98,7 +99,14 @@ export class Replica {
     const task =
       (kind: JobKind): Task =>
       async (payload) => {
-        await this.options.runJob(kind, jobPayloadSchema.parse(payload));
+        try {
+          await this.options.runJob(kind, jobPayloadSchema.parse(payload));
+        } catch (error) {
+          // graphile-worker records the failure with a query it does not await: it must find the database there
+          // (db/queue-pool.ts). For a failure that is not the database's, it answers at once.
+          await databaseAnswers(this.options.queuePool).catch(() => {});
+          throw error;
+        }
       };
     this.runner = await run({
       pgPool: this.options.queuePool,

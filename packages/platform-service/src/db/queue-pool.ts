@@ -6,7 +6,8 @@
  * restarts — a deploy whose CLI just lost its state backend, say — left a rejected promise nobody handled, and Node
  * ended the whole replica (seen in test/platform-service/durability.e2e.test.ts: "Error: connect ECONNREFUSED … at
  * batchFailJobs"). Through this pool the runner's queries wait for the database instead, and run once it is back.
- * The requests' and jobs' own queries keep the fail-fast pool: an upload during an outage is answered at once.
+ * A connection is tried (`select 1`) before it is handed out, so a query does not take one the server has just
+ * ended. The requests' and jobs' own queries keep the fail-fast pool: an upload during an outage is answered at once.
  */
 import pg from "pg";
 import { isConnectionFailure } from "./connection-errors.ts";
@@ -22,6 +23,25 @@ export interface QueuePoolOptions {
   log: (line: string) => void;
   /** QUEUE_PATIENCE_MS unless a test says otherwise. */
   patienceMs?: number;
+}
+
+/**
+ * Resolves once `pool` answers a query, trying again while the failures are connection failures (up to its
+ * patience). The job runner calls it before it hands a failed job back to graphile-worker: a job that failed because
+ * the database went away fails just as the server ends its connections, and the query recording that failure would
+ * otherwise take one of those doomed idle connections before the pool has noticed.
+ */
+export async function databaseAnswers(pool: pg.Pool, patienceMs = QUEUE_PATIENCE_MS): Promise<void> {
+  const started = Date.now();
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await pool.query("select 1");
+      return;
+    } catch (error) {
+      if (pool.ending || !isConnectionFailure(error) || Date.now() - started >= patienceMs) throw error;
+      await new Promise((resolve) => setTimeout(resolve, retryDelay(attempt)));
+    }
+  }
 }
 
 /** Delays between connection attempts: quick at first (a restart takes a second or two), then every 2 s. */
@@ -40,6 +60,12 @@ export function openQueuePool(connectionString: string, options: QueuePoolOption
     for (let attempt = 0; ; attempt++) {
       try {
         const client = await connectOnce();
+        // An idle connection the server has just ended may still sit in the pool (its goodbye not read yet): try it
+        // first, so the query it was taken for does not meet the outage instead.
+        await client.query("select 1").catch((error: unknown) => {
+          client.release(error instanceof Error ? error : true);
+          throw error;
+        });
         if (away) options.log("job runner: the database is back");
         away = false;
         return client;
