@@ -8,7 +8,12 @@
  * `Error.stackTraceLimit = 0` V8 captures no frames, so the stamp is just "Error". The registration's own source
  * position is unaffected: the SDK raises the limit itself while it reads it (resource.js `Resource.callsites`).
  *
- * What it costs: a promise the SDK reports as leaked names no call site. Nothing else reads these stacks.
+ * The same holds for the outputs the resource's inputs are made of: every `pulumi.output()` / `pulumi.all()` keeps a
+ * preallocated Error (output.js `outputRec`, for a circular input) with its captured frames until the output is
+ * collected; a fleet makes a few per tenant before the first registers (bench/README.md, issue 19, the program's memory).
+ *
+ * What it costs: a promise the SDK reports as leaked names no call site; a circular input's error has no stack (its
+ * message names the problem). Nothing else reads these stacks.
  *
  * Checked against @pulumi/pulumi 3.259.0 (pinned) and 3.139.0 (the oldest supported). test/host/stack-traces.test.ts
  * constructs real resources under both SDKs and fails if an SDK no longer stamps stacks (then this is not needed) or if
@@ -16,8 +21,8 @@
  */
 
 /**
- * Turns stack capture off until the returned function is called; use it around `super()` of a resource and restore
- * in `finally`, so nothing else in the process ever runs without stacks.
+ * Turns stack capture off until the returned function is called; use it around the making of a resource's inputs and
+ * its `super()`, and restore in `finally`, so nothing else in the process ever runs without stacks.
  */
 export function suspendStackTraces(): () => void {
   const limit = Error.stackTraceLimit;
