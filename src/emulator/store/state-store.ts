@@ -183,10 +183,10 @@ export class StatePersister {
 
   private async loop(): Promise<void> {
     while (this.waiters.length > 0) {
-      const generation = this.requested;
+      const upTo = this.requested; // every flush() so far: this write holds their changes
       const settle = (act: (w: Waiter) => void) => {
-        const ready = this.waiters.filter((w) => w.target <= generation);
-        this.waiters = this.waiters.filter((w) => w.target > generation);
+        const ready = this.waiters.filter((w) => w.target <= upTo);
+        this.waiters = this.waiters.filter((w) => w.target > upTo);
         ready.forEach(act);
       };
       try {

@@ -50,9 +50,8 @@ class TrackedMap<K, V> extends Map<K, V> {
 
   override set(key: K, value: V): this {
     super.set(key, value);
-    // `hooks` is unset only while Map's own constructor runs; it adds nothing here.
-    this.hooks?.adopt?.(key, value);
-    this.hooks?.changed(key);
+    this.hooks.adopt?.(key, value);
+    this.hooks.changed(key);
     return this;
   }
 
