@@ -111,11 +111,13 @@ function printed(): string {
 
 /**
  * When the database restarts, relative to the deploy:
- * - `starting`: as soon as the job runs, for 2 s — `pulumi stack init` / `up` starting then cannot open a Postgres
- *   state backend at all (what failed in CI: "unable to open state database … failed to ping PostgreSQL");
+ * - `starting`: as soon as the job runs, for 2 s — the job's first queries fail, or `pulumi stack init` / `up`
+ *   starting then cannot open a Postgres state backend ("unable to open state database … failed to ping
+ *   PostgreSQL"), which is what ended the deploy, and then the replica, before the fix (issue 18);
  * - `mid-update`: once the provider has opened its upload session (the update's lock taken, its create pending),
  *   with the upload held 1.5 s and the database down 4 s, so the upload ends while it is down: the run's state
- *   writes and the service's records of its progress both meet the outage, and the job must run again.
+ *   writes (which the CLI retries) and the service's records of its progress meet the outage, and the job must
+ *   run again, releasing the run's lock.
  */
 const MOMENTS = {
   starting: { uploadHeldMs: 0, downMs: 2000 },
