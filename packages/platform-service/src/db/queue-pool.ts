@@ -26,22 +26,14 @@ export interface QueuePoolOptions {
 }
 
 /**
- * Resolves once `pool` answers a query, trying again while the failures are connection failures (up to its
- * patience). The job runner calls it before it hands a failed job back to graphile-worker: a job that failed because
- * the database went away fails just as the server ends its connections, and the query recording that failure would
- * otherwise take one of those doomed idle connections before the pool has noticed.
+ * Resolves once the database answers a query through `pool`, a pool of openQueuePool: its connect already waits out
+ * an outage (up to its patience) and tries each connection with `select 1`, so one connect is the whole wait. The
+ * job runner calls it before it hands a failed job back to graphile-worker: a job that failed because the database
+ * went away fails just as the server ends its connections, and the query recording that failure would otherwise
+ * take one of those doomed idle connections before the pool has noticed.
  */
-export async function databaseAnswers(pool: pg.Pool, patienceMs = QUEUE_PATIENCE_MS): Promise<void> {
-  const started = Date.now();
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await pool.query("select 1");
-      return;
-    } catch (error) {
-      if (pool.ending || !isConnectionFailure(error) || Date.now() - started >= patienceMs) throw error;
-      await new Promise((resolve) => setTimeout(resolve, retryDelay(attempt)));
-    }
-  }
+export async function databaseAnswers(pool: pg.Pool): Promise<void> {
+  (await pool.connect()).release();
 }
 
 /** Delays between connection attempts: quick at first (a restart takes a second or two), then every 2 s. */
